@@ -1,0 +1,56 @@
+# Fine-Tuning Guide — every command a developer or CI needs. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.DEFAULT_GOAL := help
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## Create or update .venv with the locked dependencies
+
+.PHONY: run
+run: $(STAMP) ## Start the app on http://localhost:$(PORT)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint and format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+.PHONY: test
+test: lint ## Lint, type-check, then every test: unit, AppTest pages and browser (Chromium)
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## Unit and page tests only (no browser)
+	$(VENV)/bin/pytest -n 2 --dist loadfile --ignore=tests/browser
+
+.PHONY: bench
+bench: $(STAMP) ## Benchmarks, printed as tables (never part of `make test`)
+	$(PY) -m bench
+
+.PHONY: lock
+lock: ## Re-pin requirements.lock from the current .venv (after changing pyproject.toml)
+	$(PY) -m pip freeze --exclude-editable --exclude finetune-guide > requirements.lock
+
+.PHONY: format
+format: $(STAMP) ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: clean
+clean: ## Remove the virtualenv, caches and test output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,16 @@
+"""What the tests know about the site map: the pages app.py registers, read from app.py itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGUAGES = ("en", "pl")
+
+
+def registered_pages() -> list[tuple[str, str]]:
+    """(script path, url_path) of every st.Page in app.py, in site-map order."""
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    found = re.findall(r'st\.Page\(\s*"(app_pages/[^"]+\.py)".*?url_path="([^"]+)"', source)
+    return [(path, url) for path, url in found]
