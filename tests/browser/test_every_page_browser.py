@@ -18,7 +18,28 @@ def test_page_renders_in_the_browser(page, app_url: str, script: str, url_path: 
 
 def test_language_switch_in_the_sidebar(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
     open_app(page, app_url, "home", "en")
-    page.get_by_text("Polski").click()
+    page.locator("[data-testid=stSidebar]").get_by_text("Polski").click()
     page.wait_for_url("**lang=pl**")
     page.get_by_role("heading", name="Przewodnik po fine-tuningu").wait_for()
     assert_no_exception(page)
+
+
+def test_browser_locale_picks_polish_when_the_address_names_no_language(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="pl-PL")
+    try:
+        tab = context.new_page()
+        tab.goto(f"{app_url}/learn")
+        tab.get_by_role("heading", name="Naucz się fine-tuningu").wait_for(timeout=30_000)
+        tab.wait_for_url("**lang=pl**")
+        assert_no_exception(tab)
+    finally:
+        context.close()
+
+
+def test_resource_links_are_real_links(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    from finetune_guide.content import load_resources
+
+    open_app(page, app_url, "resources", "en")
+    hrefs = set(page.locator("a[href^='https://']").evaluate_all("links => links.map(a => a.href)"))
+    missing = [r.url for r in load_resources() if r.url not in hrefs]
+    assert missing == []

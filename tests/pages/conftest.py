@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.site import ROOT
+
 
 def open_page(page: str, lang: str = "en", **query: str) -> AppTest:
     """The app as a visitor opening it with ?lang=<lang> (and any other query), then switching to `page`."""
-    app = AppTest.from_file("app.py", default_timeout=60)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.query_params["lang"] = lang
     app.run()
     assert not app.exception, app.exception
