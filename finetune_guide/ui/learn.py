@@ -70,17 +70,20 @@ def knowledge_check(lesson: content.Lesson) -> None:
     with st.form(f"learn.quiz.{lesson.id}"):
         chosen: list[int | None] = []
         for number, question in enumerate(lesson.quiz, start=1):
-            chosen.append(st.radio(
-                f"{number}. {question.question}",
-                range(len(question.options)),
-                format_func=lambda i, q=question: q.options[i].text,
-                index=None,
-                key=f"learn.quiz.{lesson.language}.{lesson.id}.{number}",
-            ))
+            texts = [option.text for option in question.options]
+            chosen.append(
+                st.radio(
+                    f"{number}. {question.question}",
+                    range(len(texts)),
+                    format_func=texts.__getitem__,
+                    index=None,
+                    key=f"learn.quiz.{lesson.language}.{lesson.id}.{number}",
+                )
+            )
         if st.form_submit_button(t("learn.check_answers"), type="primary"):
-            result = score_quiz(lesson.quiz, chosen)
-            st.session_state[result_key] = result
-            record_quiz(lesson.id, result)
+            submitted = score_quiz(lesson.quiz, chosen)
+            st.session_state[result_key] = submitted
+            record_quiz(lesson.id, submitted)
     result = st.session_state.get(result_key)
     if not isinstance(result, QuizResult):
         return

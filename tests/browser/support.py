@@ -29,8 +29,22 @@ def assert_no_exception(page: Page) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
+def shot(page: Page, name: str, *, full_page: bool = True, max_height: int = 6000) -> Path:
+    """Save a screenshot; full_page grows the window to the page's height first, because Streamlit scrolls
+    inside its main container and a plain full-page screenshot would only show the first screen."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    viewport = page.viewport_size
+    if full_page and viewport:
+        height = page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stAppViewContainer]')]"
+            ".map(e => e.scrollHeight), document.body.scrollHeight)"
+        )
+        page.set_viewport_size({"width": viewport["width"], "height": min(max(int(height), viewport["height"]), max_height)})
+        page.wait_for_timeout(300)
+    try:
+        page.screenshot(path=str(path))
+    finally:
+        if full_page and viewport:
+            page.set_viewport_size(viewport)
     return path
