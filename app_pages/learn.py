@@ -55,10 +55,16 @@ done = sum(item.read for item in progress)
 st.progress(done / len(progress), text=t("learn.progress_value", done=done, total=len(progress)))
 left, right = st.columns(2)
 left.download_button(
-    t("learn.download_csv"), progress_as_csv(progress), "finetune-guide-progress.csv", "text/csv",
+    t("learn.download_csv"),
+    progress_as_csv(progress),
+    "finetune-guide-progress.csv",
+    "text/csv",
     key="learn.download_csv",
 )
 right.download_button(
-    t("learn.download_json"), progress_as_json(progress, language), "finetune-guide-progress.json",
-    "application/json", key="learn.download_json",
+    t("learn.download_json"),
+    progress_as_json(progress, language),
+    "finetune-guide-progress.json",
+    "application/json",
+    key="learn.download_json",
 )

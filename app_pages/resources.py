@@ -16,15 +16,22 @@ st.caption(t("resources.purpose", count=len(resources)))
 query = st.text_input(t("resources.search"), key="resources.query", placeholder=t("resources.search_hint"))
 kinds_col, providers_col, lesson_col = st.columns(3)
 kinds = kinds_col.multiselect(
-    t("resources.kind"), RESOURCE_KINDS, format_func=lambda kind: t(f"resources.kinds.{kind}"), key="resources.kinds"
+    t("resources.kind"),
+    RESOURCE_KINDS,
+    format_func=lambda kind: t(f"resources.kinds.{kind}"),
+    key="resources.kinds",
 )
 providers = providers_col.multiselect(t("resources.provider"), RESOURCE_PROVIDERS, key="resources.providers")
 lesson = lesson_col.selectbox(
-    t("resources.lesson"), ["", *lesson_titles], format_func=lambda i: lesson_titles.get(i, t("resources.any_lesson")),
+    t("resources.lesson"),
+    ["", *lesson_titles],
+    format_func=lambda i: lesson_titles.get(i, t("resources.any_lesson")),
     key="resources.lesson",
 )
 
-found = search_resources(resources, language, query, frozenset(kinds), frozenset(providers), lesson)
+found = search_resources(
+    resources, language, query, kinds=frozenset(kinds), providers=frozenset(providers), lesson=lesson
+)
 st.caption(t("resources.shown", shown=len(found), total=len(resources)))
 if not found:
     st.info(t("resources.none"))

@@ -17,7 +17,15 @@ import yaml
 CONTENT_DIR = Path(os.environ.get("FINETUNE_GUIDE_CONTENT", Path(__file__).resolve().parent.parent / "content"))
 
 PAGES: tuple[str, ...] = (
-    "home", "learn", "resources", "decide", "studio", "calculator", "token-lab", "jobs", "compare",
+    "home",
+    "learn",
+    "resources",
+    "decide",
+    "studio",
+    "calculator",
+    "token-lab",
+    "jobs",
+    "compare",
 )
 RESOURCE_KINDS: tuple[str, ...] = ("concept", "how-to", "tutorial", "video", "tool")
 RESOURCE_PROVIDERS: tuple[str, ...] = ("OpenAI", "Azure", "Hugging Face", "W&B", "community")
@@ -107,7 +115,8 @@ def load_quiz(path: Path) -> tuple[QuizQuestion, ...]:
         for option in options:
             _require(
                 isinstance(option, dict) and _nonempty_str(option.get("text")) and _nonempty_str(option.get("why")),
-                where, "every option needs text and why",
+                where,
+                "every option needs text and why",
             )
             built.append(QuizOption(option["text"].strip(), option.get("correct") is True, option["why"].strip()))
         _require(sum(o.correct for o in built) == 1, where, "exactly one option must be correct")
@@ -130,7 +139,8 @@ def load_lesson(path: Path, language: str, quiz_dir: Path) -> Lesson:
     objectives = meta["objectives"]
     _require(
         isinstance(objectives, list) and 3 <= len(objectives) <= 5 and all(map(_nonempty_str, objectives)),
-        path, "needs 3 to 5 objectives",
+        path,
+        "needs 3 to 5 objectives",
     )
     sources = meta["sources"]
     _require(isinstance(sources, list) and len(sources) >= 1, path, "needs at least one source")
@@ -138,17 +148,25 @@ def load_lesson(path: Path, language: str, quiz_dir: Path) -> Lesson:
     for source in sources:
         _require(
             isinstance(source, dict) and _nonempty_str(source.get("title")) and _is_https(source.get("url")),
-            path, "every source needs a title and an https url",
+            path,
+            "every source needs a title and an https url",
         )
         built_sources.append(Source(source["title"].strip(), source["url"].strip()))
     _require(len(post.content.strip()) > 200, path, "the lesson body is missing or too short")
     quiz_path = quiz_dir / f"{lesson_id}.yaml"
     _require(quiz_path.exists(), path, f"has no knowledge check at {quiz_path}")
     return Lesson(
-        id=lesson_id, language=language, order=meta["order"], title=str(meta["title"]).strip(),
-        minutes=meta["minutes"], as_of=as_of, related_page=meta["related_page"],
-        objectives=tuple(o.strip() for o in objectives), sources=tuple(built_sources),
-        body=post.content.strip(), quiz=load_quiz(quiz_path),
+        id=lesson_id,
+        language=language,
+        order=meta["order"],
+        title=str(meta["title"]).strip(),
+        minutes=meta["minutes"],
+        as_of=as_of,
+        related_page=meta["related_page"],
+        objectives=tuple(o.strip() for o in objectives),
+        sources=tuple(built_sources),
+        body=post.content.strip(),
+        quiz=load_quiz(quiz_path),
     )
 
 
@@ -179,7 +197,8 @@ def load_resources(root: Path | None = None, languages: tuple[str, ...] = ("en",
         _require(_is_https(item.get("url")), where, "needs an https url")
         _require(item.get("kind") in RESOURCE_KINDS, where, f"kind must be one of {', '.join(RESOURCE_KINDS)}")
         _require(
-            item.get("provider") in RESOURCE_PROVIDERS, where,
+            item.get("provider") in RESOURCE_PROVIDERS,
+            where,
             f"provider must be one of {', '.join(RESOURCE_PROVIDERS)}",
         )
         _require(_nonempty_str(item.get("lesson")), where, "needs the lesson it supports")
@@ -187,12 +206,20 @@ def load_resources(root: Path | None = None, languages: tuple[str, ...] = ("en",
             texts = item.get(field)
             _require(
                 isinstance(texts, dict) and all(_nonempty_str(texts.get(lang)) for lang in languages),
-                where, f"{field} needs every language ({', '.join(languages)})",
+                where,
+                f"{field} needs every language ({', '.join(languages)})",
             )
-        built.append(Resource(
-            id=item["id"], url=item["url"].strip(), kind=item["kind"], provider=item["provider"],
-            lesson=item["lesson"], title=dict(item["title"]), description=dict(item["description"]),
-        ))
+        built.append(
+            Resource(
+                id=item["id"],
+                url=item["url"].strip(),
+                kind=item["kind"],
+                provider=item["provider"],
+                lesson=item["lesson"],
+                title=dict(item["title"]),
+                description=dict(item["description"]),
+            )
+        )
     for attribute in ("id", "url"):
         values = [getattr(resource, attribute) for resource in built]
         duplicates = {value for value in values if values.count(value) > 1}
@@ -201,17 +228,27 @@ def load_resources(root: Path | None = None, languages: tuple[str, ...] = ("en",
 
 
 def search_resources(
-    resources: tuple[Resource, ...], language: str, query: str = "",
-    kinds: frozenset[str] = frozenset(), providers: frozenset[str] = frozenset(), lesson: str = "",
+    resources: tuple[Resource, ...],
+    language: str,
+    query: str = "",
+    *,
+    kinds: frozenset[str] = frozenset(),
+    providers: frozenset[str] = frozenset(),
+    lesson: str = "",
 ) -> tuple[Resource, ...]:
     """Resources matching every given filter; the query matches title, description and URL, case-blind."""
     needle = query.strip().casefold()
     return tuple(
-        resource for resource in resources
+        resource
+        for resource in resources
         if (not kinds or resource.kind in kinds)
         and (not providers or resource.provider in providers)
         and (not lesson or resource.lesson == lesson)
-        and (not needle or needle in " ".join(
-            (resource.title.get(language, ""), resource.description.get(language, ""), resource.url)
-        ).casefold())
+        and (
+            not needle
+            or needle
+            in " ".join(
+                (resource.title.get(language, ""), resource.description.get(language, ""), resource.url)
+            ).casefold()
+        )
     )

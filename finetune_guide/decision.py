@@ -236,9 +236,7 @@ def _question(raw: Any, where: str, dimensions: tuple[str, ...]) -> Question:
     return Question(raw["id"], answers)
 
 
-def _step_lists(
-    raw: Any, where: str, steps: Mapping[str, Step], allowed: Iterable[str]
-) -> dict[str, tuple[str, ...]]:
+def _step_lists(raw: Any, where: str, steps: Mapping[str, Step], allowed: Iterable[str]) -> dict[str, tuple[str, ...]]:
     if not isinstance(raw, dict):
         raise _fail(where, "expected a mapping")
     allowed = set(allowed)
@@ -290,9 +288,7 @@ def parse_guide(raw: Any) -> Guide:
     raw_questions = raw.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         raise _fail("questions", "expected a non-empty list")
-    questions = tuple(
-        _question(item, f"question #{n}", DIMENSIONS) for n, item in enumerate(raw_questions, 1)
-    )
+    questions = tuple(_question(item, f"question #{n}", DIMENSIONS) for n, item in enumerate(raw_questions, 1))
     if len({question.id for question in questions}) != len(questions):
         raise _fail("questions", "question ids repeat")
     steps = _steps(raw.get("steps"))
@@ -399,9 +395,7 @@ def _advice(code: str, **values: date) -> ProviderAdvice:
     return ProviderAdvice(code, tuple((key, value.isoformat()) for key, value in values.items()))
 
 
-def _provider_advice(
-    outcome: Outcome, signals: set[str], d: ProviderDates, today: date
-) -> list[ProviderAdvice]:
+def _provider_advice(outcome: Outcome, signals: set[str], d: ProviderDates, today: date) -> list[ProviderAdvice]:
     openai_open = today < d.openai_jobs_end
     azure = _advice("azure_tiers", gpt4o=d.azure_training_gpt4o_until, gpt41=d.azure_training_gpt41_until)
     open_models = _advice("open_models")
@@ -412,9 +406,7 @@ def _provider_advice(
     elif "openai_active" in signals:
         found += [_advice("openai_ended", end=d.openai_jobs_end), azure, open_models]
     elif "openai_closed" in signals:
-        closed = _advice(
-            "openai_closed", new=d.openai_new_orgs_closed, inactive=d.openai_inactive_orgs_closed
-        )
+        closed = _advice("openai_closed", new=d.openai_new_orgs_closed, inactive=d.openai_inactive_orgs_closed)
         found += [closed, azure, open_models]
     elif "azure" in signals:
         found.append(azure)
@@ -438,9 +430,7 @@ def _next_steps(guide: Guide, outcome: Outcome, blockers: list[str], signals: se
     return tuple(guide.steps[code] for code in unique)
 
 
-def recommend(
-    answers: Mapping[str, str], guide: Guide | None = None, today: date | None = None
-) -> Recommendation:
+def recommend(answers: Mapping[str, str], guide: Guide | None = None, today: date | None = None) -> Recommendation:
     """Score the readiness dimensions, apply the rules and gather next steps and provider advice.
 
     Unknown questions or answers are ignored; an unanswered question makes the outcome "not ready".
@@ -523,9 +513,7 @@ def summary_markdown(recommendation: Recommendation, text: Translate, share_url:
         "",
         f"## {text('decide.scores_heading')}",
         "",
-        "| "
-        + " | ".join(text(f"decide.summary.{column}") for column in ("dimension", "score", "drivers"))
-        + " |",
+        "| " + " | ".join(text(f"decide.summary.{column}") for column in ("dimension", "score", "drivers")) + " |",
         "|---|---:|---|",
     ]
     for item in rec.scores:

@@ -45,8 +45,11 @@ def summarise_progress(
 ) -> tuple[LessonProgress, ...]:
     return tuple(
         LessonProgress(
-            lesson_id=lesson.id, title=lesson.title, read=lesson.id in read,
-            quiz_correct=best_scores.get(lesson.id), quiz_total=len(lesson.quiz),
+            lesson_id=lesson.id,
+            title=lesson.title,
+            read=lesson.id in read,
+            quiz_correct=best_scores.get(lesson.id),
+            quiz_total=len(lesson.quiz),
         )
         for lesson in lessons
     )
@@ -63,8 +66,13 @@ def progress_as_csv(progress: Sequence[LessonProgress]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["lesson_id", "title", "read", "quiz_correct", "quiz_total"])
     for item in progress:
-        writer.writerow([
-            item.lesson_id, item.title, "yes" if item.read else "no",
-            "" if item.quiz_correct is None else item.quiz_correct, item.quiz_total,
-        ])
+        writer.writerow(
+            [
+                item.lesson_id,
+                item.title,
+                "yes" if item.read else "no",
+                "" if item.quiz_correct is None else item.quiz_correct,
+                item.quiz_total,
+            ]
+        )
     return buffer.getvalue()

@@ -172,9 +172,7 @@ def build_client(
     raise ProviderConfigError("kind", f"Unknown provider {settings.kind!r}; choose sandbox, openai or azure.")
 
 
-def _build_sandbox_client(
-    sandbox: SandboxService | None, *, timeout_s: float, max_retries: int
-) -> openai.OpenAI:
+def _build_sandbox_client(sandbox: SandboxService | None, *, timeout_s: float, max_retries: int) -> openai.OpenAI:
     service = sandbox if sandbox is not None else SandboxService()
     http_client = httpx2.Client(transport=service.transport(), timeout=timeout_s)
     client = IsolatedOpenAI(
@@ -210,21 +208,15 @@ def _build_azure_client(settings: ProviderSettings, *, timeout_s: float, max_ret
     api_key = settings.api_key.strip()
     ad_token = settings.azure_ad_token.strip()
     if api_key and ad_token:
-        raise ProviderConfigError(
-            "azure_ad_token", "Enter either an API key or a Microsoft Entra token, not both."
-        )
+        raise ProviderConfigError("azure_ad_token", "Enter either an API key or a Microsoft Entra token, not both.")
     if not api_key and not ad_token:
         raise ProviderConfigError("api_key", "Enter your Azure OpenAI API key or a Microsoft Entra token.")
     if settings.training_type and settings.training_type not in AZURE_TRAINING_TYPES:
-        raise ProviderConfigError(
-            "training_type", f"Training type must be one of {', '.join(AZURE_TRAINING_TYPES)}."
-        )
+        raise ProviderConfigError("training_type", f"Training type must be one of {', '.join(AZURE_TRAINING_TYPES)}.")
     base_url = settings.base_url.strip()
     endpoint = settings.azure_endpoint.strip()
     if base_url and endpoint:
-        raise ProviderConfigError(
-            "base_url", "Enter either the resource endpoint or the v1 base URL, not both."
-        )
+        raise ProviderConfigError("base_url", "Enter either the resource endpoint or the v1 base URL, not both.")
     if base_url:
         # The v1 API is OpenAI-shaped: no api-version, and the key (or Entra token) travels as a Bearer token.
         client = IsolatedOpenAI(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -10,12 +10,15 @@ LANGUAGES = ("en", "pl")
 
 
 def registered_pages() -> list[tuple[str, str]]:
-    """(script path, url_path) of every st.Page in app.py, in site-map order."""
-    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    """(script path, url_path) of every st.Page in app.py, in site-map order; the default page is served at ""."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     pages = []
-    for line in source.splitlines():
-        found = re.search(r'st\.Page\(\s*"(app_pages/[^"]+\.py)".*?url_path="([^"]+)"', line)
-        if found:
-            # The default page is served at the site root; its url_path is not an address of its own.
-            pages.append((found[1], "" if "default=True" in line else found[2]))
-    return pages
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Page"):
+            continue
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+        script = ast.literal_eval(node.args[0])
+        url_path = ast.literal_eval(keywords["url_path"]) if "url_path" in keywords else Path(script).stem
+        is_default = "default" in keywords and ast.literal_eval(keywords["default"]) is True
+        pages.append((node.lineno, script, "" if is_default else url_path))
+    return [(script, url) for _, script, url in sorted(pages)]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from finetune_guide import __version__
 
 # Each module registers one subcommand through register(subparsers) and sets args.handler.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("check", "estimate", "sandbox")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

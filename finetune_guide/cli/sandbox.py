@@ -7,8 +7,6 @@ import sys
 from typing import Any, TextIO
 
 from finetune_guide.cli import EXIT_OK, EXIT_UNUSABLE_INPUT
-from finetune_guide.providers import DEFAULT_AZURE_API_VERSION
-from finetune_guide.sandbox.server import SandboxServer, is_loopback
 
 
 def register(subparsers: Any) -> None:
@@ -21,12 +19,8 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=int, default=8765, help="port to listen on (default: 8765; 0 = any free)"
-    )
-    parser.add_argument(
-        "--fast", action="store_true", help="finish jobs within 5 seconds instead of about 45"
-    )
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0 = any free)")
+    parser.add_argument("--fast", action="store_true", help="finish jobs within 5 seconds instead of about 45")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
@@ -37,6 +31,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    # Imported here, not at the top: the sandbox pulls in the openai SDK, and `check` and `estimate` share this
+    # parser, so a top-level import would slow every command by half a second.
+    from finetune_guide.sandbox.server import SandboxServer, is_loopback  # noqa: PLC0415
+
     out = out or sys.stdout
     err = sys.stderr if out is sys.stdout else out
     if not 0 <= args.port <= 65535:
@@ -76,6 +74,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def usage_text(url: str, *, fast: bool, remote: bool = False) -> str:
+    from finetune_guide.providers import DEFAULT_AZURE_API_VERSION  # noqa: PLC0415 (see run)
+
     """What the operator needs to point the app or the SDK at a running sandbox."""
     pace = "fast: a job finishes within 5 s" if fast else "demo pace: a 10-example job takes about 45 s"
     lines = [

@@ -18,9 +18,7 @@ MAX_SEED = 2_147_483_647
 def required_str(body: Mapping[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise bad_request(
-            f"Missing required parameter: {name!r}.", param=name, code="missing_required_parameter"
-        )
+        raise bad_request(f"Missing required parameter: {name!r}.", param=name, code="missing_required_parameter")
     return value.strip()
 
 
@@ -36,9 +34,7 @@ def job_method(body: Mapping[str, Any]) -> tuple[Method, dict[str, Any]]:
             "dpo",
             "reinforcement",
         }:
-            raise bad_request(
-                "method.type must be 'supervised', 'dpo' or 'reinforcement'.", param="method.type"
-            )
+            raise bad_request("method.type must be 'supervised', 'dpo' or 'reinforcement'.", param="method.type")
         kind = str(method["type"])
         details = method.get(kind)
         if isinstance(details, Mapping) and isinstance(details.get("hyperparameters"), Mapping):
@@ -106,9 +102,7 @@ def job_seed(value: Any) -> int:
     if value is None:
         return secrets.randbelow(MAX_SEED)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEED:
-        raise bad_request(
-            f"seed must be a whole number from 0 to {MAX_SEED}.", param="seed", code="invalid_seed"
-        )
+        raise bad_request(f"seed must be a whole number from 0 to {MAX_SEED}.", param="seed", code="invalid_seed")
     return value
 
 
@@ -119,8 +113,7 @@ def job_metadata(value: Any) -> dict[str, str] | None:
         not isinstance(value, Mapping)
         or len(value) > 16
         or any(
-            not isinstance(k, str) or not isinstance(v, str) or len(k) > 64 or len(v) > 512
-            for k, v in value.items()
+            not isinstance(k, str) or not isinstance(v, str) or len(k) > 64 or len(v) > 512 for k, v in value.items()
         )
     ):
         raise bad_request(

@@ -157,13 +157,9 @@ def _upload_file(service: SandboxService, call: Call) -> httpx2.Response:
     if not purpose:
         raise bad_request("Missing required parameter: 'purpose'.", param="purpose")
     if "file" not in files:
-        raise bad_request(
-            "Missing required parameter: 'file' (send it as multipart/form-data).", param="file"
-        )
+        raise bad_request("Missing required parameter: 'file' (send it as multipart/form-data).", param="file")
     filename, data = files["file"]
-    return _json(
-        200, service.upload_file(filename=filename, purpose=purpose, data=data, dialect=call.dialect)
-    )
+    return _json(200, service.upload_file(filename=filename, purpose=purpose, data=data, dialect=call.dialect))
 
 
 def _list_files(service: SandboxService, call: Call) -> httpx2.Response:
@@ -345,9 +341,7 @@ def _multipart(request: httpx2.Request) -> tuple[dict[str, str], dict[str, tuple
     header["content-type"] = request.headers.get("content-type", "")
     boundary = header.get_param("boundary")
     if header.get_content_type() != "multipart/form-data" or not isinstance(boundary, str) or not boundary:
-        raise bad_request(
-            "Upload files as multipart/form-data with the fields 'file' and 'purpose'.", param="file"
-        )
+        raise bad_request("Upload files as multipart/form-data with the fields 'file' and 'purpose'.", param="file")
     fields: dict[str, str] = {}
     files: dict[str, tuple[str, bytes]] = {}
     parser = email.parser.BytesParser(policy=email.policy.HTTP)
@@ -386,9 +380,7 @@ def _event_stream(completion: Mapping[str, Any], *, include_usage: bool) -> http
         chunks.append({**head, "choices": [], "usage": completion["usage"]})
     lines = [f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n" for chunk in chunks]
     lines.append("data: [DONE]\n\n")
-    return httpx2.Response(
-        200, content="".join(lines).encode("utf-8"), headers={"content-type": "text/event-stream"}
-    )
+    return httpx2.Response(200, content="".join(lines).encode("utf-8"), headers={"content-type": "text/event-stream"})
 
 
 def _delta(index: int, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:

@@ -20,9 +20,7 @@ from finetune_guide.sandbox.simulation import Speed
 
 MAX_TENANTS = 1000
 # Response headers the HTTP layer sets itself; copying the transport's would send them twice.
-_HOP_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"}
-)
+_HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
 
 
 def is_loopback(host: str) -> bool:
@@ -94,8 +92,7 @@ class SandboxServer:
                 if len(self._tenants) >= self._max_tenants:
                     raise SandboxError(
                         503,
-                        "The sandbox server has as many users as it can hold; ask whoever runs it to "
-                        "restart it.",
+                        "The sandbox server has as many users as it can hold; ask whoever runs it to restart it.",
                         code="sandbox_full",
                         error_type="server_error",
                     )
@@ -175,9 +172,7 @@ class _BridgeHandler(BaseHTTPRequestHandler):
 
     def _bridge(self) -> None:
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            self._send_error(
-                411, "Send the body with a Content-Length header (chunked uploads are not supported)."
-            )
+            self._send_error(411, "Send the body with a Content-Length header (chunked uploads are not supported).")
             return
         try:
             length = int(self.headers.get("content-length") or 0)

@@ -41,9 +41,7 @@ from finetune_guide.sandbox.simulation import (
     root_model,
 )
 
-SANDBOX_API_KEY = (
-    "sandbox"  # a placeholder, not a secret: the in-process sandbox only checks that a key is sent
-)
+SANDBOX_API_KEY = "sandbox"  # a placeholder, not a secret: the in-process sandbox only checks that a key is sent
 ORGANIZATION_ID = "org-sandbox"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_STORED_BYTES = 100 * 1024 * 1024  # per tenant; the server may hold many
@@ -79,9 +77,7 @@ def check_file(data: bytes, *, model: str, method: str) -> FileCheck:
     first = ""
     if errors:
         issue = errors[0]
-        first = (
-            issue.message if issue.line == datasets.FILE_LEVEL_LINE else f"Line {issue.line}: {issue.message}"
-        )
+        first = issue.message if issue.line == datasets.FILE_LEVEL_LINE else f"Line {issue.line}: {issue.message}"
         if not first.endswith((".", "!", "?")):
             first += "."
     stats = report.stats
@@ -333,9 +329,7 @@ class SandboxService:
 
     def upload_file(self, *, filename: str, purpose: str, data: bytes, dialect: Dialect) -> dict[str, Any]:
         if purpose not in FILE_PURPOSES:
-            raise bad_request(
-                f"Unknown purpose {purpose!r}; for fine-tuning use purpose 'fine-tune'.", param="purpose"
-            )
+            raise bad_request(f"Unknown purpose {purpose!r}; for fine-tuning use purpose 'fine-tune'.", param="purpose")
         if purpose == "fine-tune" and not filename.lower().endswith(".jsonl"):
             raise bad_request(
                 "Invalid file format for fine-tuning: the file must be JSON Lines with a .jsonl extension.",
@@ -405,9 +399,7 @@ class SandboxService:
     def create_job(self, body: Mapping[str, Any], *, dialect: Dialect) -> dict[str, Any]:
         with self._lock:
             if len(self._jobs) >= MAX_JOBS:
-                raise bad_request(
-                    f"The sandbox keeps at most {MAX_JOBS} jobs per user.", code="too_many_jobs"
-                )
+                raise bad_request(f"The sandbox keeps at most {MAX_JOBS} jobs per user.", code="too_many_jobs")
             model = params.required_str(body, "model")
             base = self._tunable_model(model)
             method, method_hp = params.job_method(body)
@@ -468,9 +460,7 @@ class SandboxService:
                 phase_started_at=now,
             )
             self._jobs[job_id] = job
-            self._event(
-                job, now, f"Created fine-tuning job: {job_id} (sandbox: a simulation, no model is trained)"
-            )
+            self._event(job, now, f"Created fine-tuning job: {job_id} (sandbox: a simulation, no model is trained)")
             self._event(job, now, f"Validating training file: {training_file.id}")
             if validation_file is not None:
                 self._event(job, now, f"Validating validation file: {validation_file.id}")
@@ -568,9 +558,7 @@ class SandboxService:
     def _job(self, job_id: str) -> _Job:
         found = self._jobs.get(job_id)
         if found is None:
-            raise not_found(
-                f"No such fine-tuning job: {job_id}.", code="job_not_found", param="fine_tuning_job_id"
-            )
+            raise not_found(f"No such fine-tuning job: {job_id}.", code="job_not_found", param="fine_tuning_job_id")
         return found
 
     def _job_file(self, body: Mapping[str, Any], param: str) -> _File:
@@ -578,8 +566,7 @@ class SandboxService:
         found = self._files.get(file_id)
         if found is None:
             raise bad_request(
-                f"File {file_id} was not found. Upload it first (purpose 'fine-tune') and use the id it "
-                "returns.",
+                f"File {file_id} was not found. Upload it first (purpose 'fine-tune') and use the id it returns.",
                 param=param,
                 code="invalid_file",
             )
@@ -635,9 +622,7 @@ class SandboxService:
             return job.progress_at_phase_start
         if job.step_s <= 0:
             return float(job.total_steps)
-        return min(
-            float(job.total_steps), job.progress_at_phase_start + (now - job.phase_started_at) / job.step_s
-        )
+        return min(float(job.total_steps), job.progress_at_phase_start + (now - job.phase_started_at) / job.step_s)
 
     def _step_time(self, job: _Job, step: int) -> float:
         return job.phase_started_at + max(0.0, step - job.progress_at_phase_start) * job.step_s
@@ -666,9 +651,7 @@ class SandboxService:
                 end = job.phase_started_at + job.queue_s
                 if now < end:
                     return
-                started = (
-                    "Fine-tuning job started" if job.emitted_step == 0 else "Fine-tuning job running again"
-                )
+                started = "Fine-tuning job started" if job.emitted_step == 0 else "Fine-tuning job running again"
                 self._event(job, end, started)
                 job.status, job.phase_started_at = "running", end
             elif job.status == "running":
@@ -717,9 +700,7 @@ class SandboxService:
             self._succeed(job, self._step_time(job, job.total_steps))
 
     def _checkpoint(self, job: _Job, step: int, at: float, validation: bool) -> None:
-        model = fine_tuned_model_id(
-            base_model=job.model, job_id=job.id, suffix=job.suffix, dialect=job.dialect
-        )
+        model = fine_tuned_model_id(base_model=job.model, job_id=job.id, suffix=job.suffix, dialect=job.dialect)
         checkpoint = _Checkpoint(
             id=new_id("checkpoint", job.dialect),
             created_at=int(at),
@@ -732,9 +713,7 @@ class SandboxService:
         self._event(job, at, f"Checkpoint created at step {step}")
 
     def _succeed(self, job: _Job, at: float) -> None:
-        model_id = fine_tuned_model_id(
-            base_model=job.model, job_id=job.id, suffix=job.suffix, dialect=job.dialect
-        )
+        model_id = fine_tuned_model_id(base_model=job.model, job_id=job.id, suffix=job.suffix, dialect=job.dialect)
         validation = job.validation_file is not None
         # Every step, as the real file has; a huge job gets an even sample that ends on its last step.
         stride = max(1, math.ceil(job.total_steps / MAX_RESULT_ROWS))
@@ -742,15 +721,11 @@ class SandboxService:
         if steps[-1] != job.total_steps:
             steps = [*steps, job.total_steps]
         rows = [
-            job.curve.at(
-                step, job.total_steps, validation=validation, epoch_end=step % job.steps_per_epoch == 0
-            )
+            job.curve.at(step, job.total_steps, validation=validation, epoch_end=step % job.steps_per_epoch == 0)
             for step in steps
         ]
         name = "results.csv" if job.dialect == "azure" else "step_metrics.csv"
-        results = _File(
-            new_id("file", job.dialect), name, "fine-tune-results", results_csv(rows, job.dialect), int(at)
-        )
+        results = _File(new_id("file", job.dialect), name, "fine-tune-results", results_csv(rows, job.dialect), int(at))
         self._files[results.id] = results
         self._models[model_id] = _FineTunedModel(model_id, int(at), job.id, job.examples)
         job.status = "succeeded"
@@ -795,9 +770,7 @@ class SandboxService:
         hyperparameters: dict[str, Any] = {
             "batch_size": job.batch_size if resolved else job.requested.get("batch_size", "auto"),
             "learning_rate_multiplier": (
-                job.learning_rate_multiplier
-                if resolved
-                else job.requested.get("learning_rate_multiplier", "auto")
+                job.learning_rate_multiplier if resolved else job.requested.get("learning_rate_multiplier", "auto")
             ),
             "n_epochs": job.n_epochs if resolved else job.requested.get("n_epochs", "auto"),
         }
@@ -840,8 +813,7 @@ class SandboxService:
             for job in self._jobs.values():
                 self._advance(job, now)
             data = [
-                {"object": "model", "id": m.id, "created": 1_700_000_000, "owned_by": m.owned_by}
-                for m in BASE_MODELS
+                {"object": "model", "id": m.id, "created": 1_700_000_000, "owned_by": m.owned_by} for m in BASE_MODELS
             ]
             data.extend(model.to_json() for model in self._models.values())
             return {"object": "list", "data": data}

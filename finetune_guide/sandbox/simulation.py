@@ -15,9 +15,7 @@ Speed = Literal["demo", "fast", "instant"]
 SPEEDS: tuple[Speed, ...] = ("demo", "fast", "instant")
 Dialect = Literal["openai", "azure"]
 
-Scenario = Literal[
-    "normal", "refused_403", "rate_limited_429", "server_error_500", "slow_queue", "fail_mid_training"
-]
+Scenario = Literal["normal", "refused_403", "rate_limited_429", "server_error_500", "slow_queue", "fail_mid_training"]
 SCENARIOS: tuple[Scenario, ...] = (
     "normal",
     "refused_403",
@@ -46,9 +44,7 @@ class Pacing:
 
 # "demo" is a show you can watch: a 10-example job (100 steps) takes 4 + 6 + 35 = 45 s.
 PACINGS: dict[Speed, Pacing] = {
-    "demo": Pacing(
-        validate_s=4, queue_s=6, slow_queue_s=60, requeue_s=3, step_s=0.35, min_train_s=20, max_train_s=45
-    ),
+    "demo": Pacing(validate_s=4, queue_s=6, slow_queue_s=60, requeue_s=3, step_s=0.35, min_train_s=20, max_train_s=45),
     "fast": Pacing(
         validate_s=0.4,
         queue_s=0.4,
@@ -58,9 +54,7 @@ PACINGS: dict[Speed, Pacing] = {
         min_train_s=1.5,
         max_train_s=3,
     ),
-    "instant": Pacing(
-        validate_s=0, queue_s=0, slow_queue_s=0, requeue_s=0, step_s=0, min_train_s=0, max_train_s=0
-    ),
+    "instant": Pacing(validate_s=0, queue_s=0, slow_queue_s=0, requeue_s=0, step_s=0, min_train_s=0, max_train_s=0),
 }
 
 

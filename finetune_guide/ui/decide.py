@@ -143,9 +143,7 @@ def next_steps(rec: decision.Recommendation) -> None:
 
 
 def share_url(answers: dict[str, str], guide: decision.Guide) -> str:
-    query = urlencode(
-        {"lang": current_language(), LINK_PARAM: decision.encode_answers(answers, guide)}, safe=":,"
-    )
+    query = urlencode({"lang": current_language(), LINK_PARAM: decision.encode_answers(answers, guide)}, safe=":,")
     return f"{(st.context.url or '').split('?')[0] or '/decide'}?{query}"
 
 

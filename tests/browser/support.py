@@ -40,7 +40,9 @@ def shot(page: Page, name: str, *, full_page: bool = True, max_height: int = 600
             "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stAppViewContainer]')]"
             ".map(e => e.scrollHeight), document.body.scrollHeight)"
         )
-        page.set_viewport_size({"width": viewport["width"], "height": min(max(int(height), viewport["height"]), max_height)})
+        page.set_viewport_size(
+            {"width": viewport["width"], "height": min(max(int(height), viewport["height"]), max_height)}
+        )
         page.wait_for_timeout(300)
     try:
         page.screenshot(path=str(path))

@@ -97,9 +97,7 @@ def test_all_questions_at_once(page: Page, app_url: str) -> None:
     assert_no_exception(page)
 
 
-def test_shared_link_opened_fresh_shows_the_same_result_and_switches_language(
-    page: Page, app_url: str
-) -> None:
+def test_shared_link_opened_fresh_shows_the_same_result_and_switches_language(page: Page, app_url: str) -> None:
     link = decision.encode_answers({**SFT_READY, "data": "few"}, GUIDE)
     open_app(page, app_url, f"decide?a={link},colour:blue", "en")
     expect(outcome_heading(page, "en", "not_ready")).to_be_visible()

@@ -25,9 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_command_is_registered_with_its_options() -> None:
     args = build_parser().parse_args(["sandbox"])
     assert (args.host, args.port, args.fast, args.allow_remote) == ("127.0.0.1", 8765, False, False)
-    args = build_parser().parse_args(
-        ["sandbox", "--host", "::1", "--port", "9000", "--fast", "--allow-remote"]
-    )
+    args = build_parser().parse_args(["sandbox", "--host", "::1", "--port", "9000", "--fast", "--allow-remote"])
     assert (args.host, args.port, args.fast, args.allow_remote) == ("::1", 9000, True, True)
     assert args.handler is run
 

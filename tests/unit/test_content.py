@@ -9,8 +9,16 @@ from finetune_guide import content
 from finetune_guide.i18n import LANGUAGES
 
 EXPECTED_LESSONS = (
-    "what-is-fine-tuning", "when-to-fine-tune", "landscape-2026", "preparing-data", "what-it-costs",
-    "running-a-job", "evaluating", "function-calling", "continuous-dpo-rft", "deploying-and-operating",
+    "what-is-fine-tuning",
+    "when-to-fine-tune",
+    "landscape-2026",
+    "preparing-data",
+    "what-it-costs",
+    "running-a-job",
+    "evaluating",
+    "function-calling",
+    "continuous-dpo-rft",
+    "deploying-and-operating",
 )
 
 

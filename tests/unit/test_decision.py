@@ -51,9 +51,7 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario(
-        "wants new knowledge -> RAG", {"problem": "knowledge", "knowledge": "yes"}, "rag", {"knowledge_gap"}
-    ),
+    Scenario("wants new knowledge -> RAG", {"problem": "knowledge", "knowledge": "yes"}, "rag", {"knowledge_gap"}),
     Scenario(
         "knowledge gap without a baseline is still RAG, not 'not ready'",
         {"problem": "knowledge", "tried": "nothing", "baseline": "none", "data": "none"},
@@ -68,9 +66,7 @@ SCENARIOS = [
         steps={"preparing_data", "studio", "calculator", "jobs", "compare"},
         advice={"azure_tiers"},
     ),
-    Scenario(
-        "no baseline -> not ready", {"baseline": "none"}, "not_ready", {"blockers_first"}, {"no_baseline"}
-    ),
+    Scenario("no baseline -> not ready", {"baseline": "none"}, "not_ready", {"blockers_first"}, {"no_baseline"}),
     Scenario(
         "a baseline judged by eye -> not ready",
         {"baseline": "anecdotal"},
@@ -177,9 +173,7 @@ SCENARIOS = [
         "not_ready",
         blockers={"no_use_case"},
     ),
-    Scenario(
-        "no evaluation plan -> not ready", {"evaluation": "none"}, "not_ready", blockers={"no_evaluation"}
-    ),
+    Scenario("no evaluation plan -> not ready", {"evaluation": "none"}, "not_ready", blockers={"no_evaluation"}),
     Scenario(
         "no budget -> not ready",
         {"budget": "none"},
@@ -200,9 +194,7 @@ SCENARIOS = [
         "sft",
         {"needs_formatting"},
     ),
-    Scenario(
-        "open models -> open-model advice only", {"provider": "open_models"}, "sft", advice={"open_models"}
-    ),
+    Scenario("open models -> open-model advice only", {"provider": "open_models"}, "sft", advice={"open_models"}),
     Scenario(
         "undecided provider -> the OpenAI status, Azure and open models",
         {"provider": "undecided"},
@@ -416,9 +408,7 @@ def test_a_shared_link_restores_the_same_recommendation() -> None:
 
 
 def test_a_link_lists_answers_in_question_order() -> None:
-    assert (
-        decision.encode_answers({"budget": "none", "problem": "style"}, GUIDE) == "problem:style,budget:none"
-    )
+    assert decision.encode_answers({"budget": "none", "problem": "style"}, GUIDE) == "problem:style,budget:none"
 
 
 @pytest.mark.parametrize(
@@ -452,9 +442,7 @@ def test_first_unanswered_is_where_the_wizard_resumes() -> None:
 
 # --- robustness -------------------------------------------------------------------------------------------
 
-complete_answers = st.fixed_dictionaries(
-    {q.id: st.sampled_from([a.id for a in q.answers]) for q in GUIDE.questions}
-)
+complete_answers = st.fixed_dictionaries({q.id: st.sampled_from([a.id for a in q.answers]) for q in GUIDE.questions})
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,7 +21,8 @@ def _imports(path: Path) -> set[str]:
 
 def test_the_core_never_imports_streamlit() -> None:
     offenders = [
-        str(path.relative_to(ROOT)) for path in CORE.rglob("*.py")
+        str(path.relative_to(ROOT))
+        for path in CORE.rglob("*.py")
         if "ui" not in path.relative_to(CORE).parts and "streamlit" in _imports(path)
     ]
     assert offenders == []

@@ -7,7 +7,9 @@ import json
 from finetune_guide.content import QuizOption, QuizQuestion
 from finetune_guide.learning import LessonProgress, progress_as_csv, progress_as_json, score_quiz
 
-QUESTION = QuizQuestion("Q?", (QuizOption("a", False, "no"), QuizOption("b", True, "yes"), QuizOption("c", False, "no")))
+QUESTION = QuizQuestion(
+    "Q?", (QuizOption("a", False, "no"), QuizOption("b", True, "yes"), QuizOption("c", False, "no"))
+)
 
 
 def test_right_answers_score_and_wrong_or_skipped_do_not() -> None:

@@ -85,9 +85,7 @@ def test_an_openai_client_uses_the_key_organisation_project_and_base_url() -> No
     assert (client.api_key, client.organization, client.project) == (KEY, "org-1", "proj_1")
     assert str(client.base_url) == OPENAI_BASE_URL + "/"
     assert client.timeout == 12 and client.max_retries == 5
-    gateway = build_client(
-        ProviderSettings(kind="openai", api_key=KEY, base_url="https://gateway.example/v1")
-    )
+    gateway = build_client(ProviderSettings(kind="openai", api_key=KEY, base_url="https://gateway.example/v1"))
     assert str(gateway.base_url) == "https://gateway.example/v1/"
 
 
@@ -136,9 +134,7 @@ def test_an_azure_v1_base_url_builds_an_openai_shaped_client() -> None:
         (ProviderSettings(kind="azure", azure_endpoint="https://r.openai.azure.com"), "api_key"),
         (ProviderSettings(kind="azure", api_key=AZURE_KEY), "azure_endpoint"),
         (
-            ProviderSettings(
-                kind="azure", api_key=AZURE_KEY, azure_ad_token=TOKEN, azure_endpoint="https://r"
-            ),
+            ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_ad_token=TOKEN, azure_endpoint="https://r"),
             "azure_ad_token",
         ),
         (
@@ -152,9 +148,7 @@ def test_an_azure_v1_base_url_builds_an_openai_shaped_client() -> None:
             "base_url",
         ),
         (
-            ProviderSettings(
-                kind="azure", api_key=AZURE_KEY, azure_endpoint="https://r", training_type="Cheap"
-            ),
+            ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_endpoint="https://r", training_type="Cheap"),
             "training_type",
         ),
         (ProviderSettings(kind="bogus"), "kind"),  # type: ignore[arg-type]
@@ -191,9 +185,7 @@ def test_the_environment_never_supplies_credentials_or_routing(monkeypatch: pyte
         build_client(ProviderSettings(kind="azure"))
     clients = [
         build_client(ProviderSettings(kind="openai", api_key=KEY)),
-        build_client(
-            ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_endpoint="https://mine.openai.azure.com")
-        ),
+        build_client(ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_endpoint="https://mine.openai.azure.com")),
         build_client(ProviderSettings()),
     ]
     for client in clients:
@@ -207,15 +199,10 @@ def test_the_environment_never_supplies_credentials_or_routing(monkeypatch: pyte
 
 
 def test_training_extra_body_carries_the_azure_tier_only() -> None:
-    azure = ProviderSettings(
-        kind="azure", api_key=AZURE_KEY, azure_endpoint="https://r", training_type="developerTier"
-    )
+    azure = ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_endpoint="https://r", training_type="developerTier")
     assert training_extra_body(azure) == {"trainingType": "developerTier"}
     assert training_extra_body(ProviderSettings(kind="openai", api_key=KEY, training_type="Standard")) == {}
-    assert (
-        training_extra_body(ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_endpoint="https://r"))
-        == {}
-    )
+    assert training_extra_body(ProviderSettings(kind="azure", api_key=AZURE_KEY, azure_endpoint="https://r")) == {}
 
 
 # --- the connection test ------------------------------------------------------------------------------------

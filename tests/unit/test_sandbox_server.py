@@ -71,9 +71,7 @@ Dialect = Callable[[SandboxServer, str], openai.OpenAI]
 
 
 def openai_dialect(server: SandboxServer, key: str) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=f"{server.url}/v1", api_key=key, max_retries=0, _strict_response_validation=True
-    )
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0, _strict_response_validation=True)
 
 
 def azure_dialect(server: SandboxServer, key: str) -> openai.OpenAI:
@@ -155,9 +153,7 @@ def test_the_full_lifecycle_works_over_http_in_every_dialect_and_scenario(
     assert client.models.delete(tuned).deleted
 
 
-def test_paused_status_travels_over_http_without_breaking_the_sdk(
-    server: SandboxServer, clock: FakeClock
-) -> None:
+def test_paused_status_travels_over_http_without_breaking_the_sdk(server: SandboxServer, clock: FakeClock) -> None:
     client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="pauser", max_retries=0)
     training = client.files.create(file=("train.jsonl", chat_jsonl()), purpose="fine-tune")
     job = client.fine_tuning.jobs.create(training_file=training.id, model="gpt-4o-mini")

@@ -129,9 +129,7 @@ def base_model(client: openai.OpenAI) -> str:
     return "gpt-4.1-mini-2025-04-14" if isinstance(client, openai.AzureOpenAI) else "gpt-4o-mini"
 
 
-def statuses_until_done(
-    client: openai.OpenAI, clock: FakeClock, job_id: str, step_s: float = 1.0
-) -> list[str]:
+def statuses_until_done(client: openai.OpenAI, clock: FakeClock, job_id: str, step_s: float = 1.0) -> list[str]:
     seen: list[str] = []
     for _ in range(600):
         job = client.fine_tuning.jobs.retrieve(job_id)
@@ -166,9 +164,7 @@ def test_a_job_walks_every_status_and_finishes_in_30_to_60_seconds_at_demo_pace(
 
 
 @pytest.mark.parametrize(("speed", "limit_s"), [("fast", 5.0), ("instant", 0.0)])
-def test_faster_speeds_finish_a_10_example_job_within_their_limit(
-    clock: FakeClock, speed: str, limit_s: float
-) -> None:
+def test_faster_speeds_finish_a_10_example_job_within_their_limit(clock: FakeClock, speed: str, limit_s: float) -> None:
     service = SandboxService(speed=speed, clock=clock)  # type: ignore[arg-type]
     client = openai_client(service)
     job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model="gpt-4o-mini")
@@ -186,9 +182,7 @@ def test_speed_change_applies_to_new_jobs(clock: FakeClock, service: SandboxServ
 
 def test_fine_tuned_model_ids_follow_each_services_pattern(clock: FakeClock, service: SandboxService) -> None:
     oai, azure = openai_client(service), azure_client(service)
-    first = oai.fine_tuning.jobs.create(
-        training_file=upload(oai, chat_jsonl()).id, model="gpt-4o-mini", suffix="marv"
-    )
+    first = oai.fine_tuning.jobs.create(training_file=upload(oai, chat_jsonl()).id, model="gpt-4o-mini", suffix="marv")
     second = azure.fine_tuning.jobs.create(
         training_file=upload(azure, chat_jsonl()).id, model="gpt-4.1-mini-2025-04-14", suffix="marv"
     )
@@ -199,12 +193,8 @@ def test_fine_tuned_model_ids_follow_each_services_pattern(clock: FakeClock, ser
     assert azure_model.endswith(second.id.removeprefix("ftjob-"))
 
 
-def test_hyperparameters_are_auto_until_validated_then_resolved(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+def test_hyperparameters_are_auto_until_validated_then_resolved(client: openai.OpenAI, clock: FakeClock) -> None:
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     assert job.hyperparameters.n_epochs == "auto"
     clock.advance(5)
     resolved = client.fine_tuning.jobs.retrieve(job.id)
@@ -223,9 +213,7 @@ def test_trained_tokens_equal_the_validators_billed_tokens(client: openai.OpenAI
     )
     clock.advance(120)
     done = client.fine_tuning.jobs.retrieve(job.id)
-    check = check_file(
-        data, model=done.model.replace("gpt-4o-mini", "gpt-4o-mini-2024-07-18"), method="supervised"
-    )
+    check = check_file(data, model=done.model.replace("gpt-4o-mini", "gpt-4o-mini-2024-07-18"), method="supervised")
     assert done.trained_tokens == check.billed_tokens_per_epoch * 4
     assert done.trained_tokens and done.trained_tokens > 0
 
@@ -233,9 +221,7 @@ def test_trained_tokens_equal_the_validators_billed_tokens(client: openai.OpenAI
 def test_estimated_finish_is_given_while_queued_or_running_and_matches_the_finish(
     client: openai.OpenAI, clock: FakeClock
 ) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     assert job.estimated_finish is None
     clock.advance(5)
     queued = client.fine_tuning.jobs.retrieve(job.id)
@@ -256,9 +242,7 @@ def all_events(client: openai.OpenAI, job_id: str) -> list[FineTuningJobEvent]:
     return list(client.fine_tuning.jobs.list_events(job_id, limit=100))
 
 
-def test_metrics_events_carry_losses_and_accuracy_that_improve(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
+def test_metrics_events_carry_losses_and_accuracy_that_improve(client: openai.OpenAI, clock: FakeClock) -> None:
     job = client.fine_tuning.jobs.create(
         training_file=upload(client, chat_jsonl()).id,
         validation_file=upload(client, chat_jsonl(), "valid.jsonl").id,
@@ -290,17 +274,13 @@ def test_the_same_seed_gives_the_same_curves(clock: FakeClock) -> None:
     curves = []
     for _ in range(2):
         client = openai_client(SandboxService(speed="instant", clock=clock))
-        job = client.fine_tuning.jobs.create(
-            training_file=upload(client, chat_jsonl()).id, model="gpt-4o-mini", seed=7
-        )
+        job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model="gpt-4o-mini", seed=7)
         curves.append([e.data for e in all_events(client, job.id) if e.type == "metrics"])
     assert curves[0] == curves[1]
 
 
 def test_events_tell_the_story_newest_first(client: openai.OpenAI, clock: FakeClock) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(120)
     messages = [e.message for e in all_events(client, job.id) if e.type == "message"]
     assert messages[0] == "The job has successfully completed"
@@ -323,10 +303,7 @@ def test_checkpoints_cover_the_last_three_epochs(client: openai.OpenAI, clock: F
     assert all(isinstance(c, FineTuningJobCheckpoint) for c in checkpoints)
     assert [c.step_number for c in checkpoints] == [100, 90, 80]
     for checkpoint in checkpoints:
-        assert (
-            checkpoint.fine_tuned_model_checkpoint
-            == f"{done.fine_tuned_model}:ckpt-step-{checkpoint.step_number}"
-        )
+        assert checkpoint.fine_tuned_model_checkpoint == f"{done.fine_tuned_model}:ckpt-step-{checkpoint.step_number}"
         assert checkpoint.fine_tuning_job_id == job.id
         assert checkpoint.metrics.full_valid_loss is not None
     expected_prefix = "ftchkpt-" if isinstance(client, openai.AzureOpenAI) else "ftckpt_"
@@ -338,9 +315,7 @@ def test_the_results_csv_uses_each_dialects_column_names(clock: FakeClock, servi
         (openai_client(service), OPENAI_RESULT_COLUMNS),
         (azure_client(service), AZURE_RESULT_COLUMNS),
     ):
-        job = client.fine_tuning.jobs.create(
-            training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-        )
+        job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
         clock.advance(120)
         done = client.fine_tuning.jobs.retrieve(job.id)
         info = client.files.retrieve(done.result_files[0])
@@ -371,9 +346,7 @@ def test_a_job_on_a_bad_file_fails_in_validation_naming_the_first_bad_line(
     assert any(e.level == "error" for e in all_events(client, job.id))
 
 
-def test_a_bad_validation_file_fails_the_job_on_the_validation_file(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
+def test_a_bad_validation_file_fails_the_job_on_the_validation_file(client: openai.OpenAI, clock: FakeClock) -> None:
     job = client.fine_tuning.jobs.create(
         training_file=upload(client, chat_jsonl()).id,
         validation_file=upload(client, BAD_JSONL, "valid.jsonl").id,
@@ -408,9 +381,7 @@ def test_creating_a_job_checks_its_request_like_the_real_service(client: openai.
         )
     assert rft.value.code == "unsupported_method"
     with pytest.raises(openai.BadRequestError):
-        client.fine_tuning.jobs.create(
-            training_file=training.id, model=base_model(client), suffix="no spaces"
-        )
+        client.fine_tuning.jobs.create(training_file=training.id, model=base_model(client), suffix="no spaces")
     results_file = client.files.create(file=("notes.txt", b"x"), purpose="user_data")
     with pytest.raises(openai.BadRequestError) as wrong_purpose:
         client.fine_tuning.jobs.create(training_file=results_file.id, model=base_model(client))
@@ -431,9 +402,7 @@ def test_a_dpo_job_trains_with_beta(client: openai.OpenAI, clock: FakeClock) -> 
 
 
 def test_a_fine_tuned_model_can_be_fine_tuned_again(client: openai.OpenAI, clock: FakeClock) -> None:
-    first = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    first = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(120)
     parent = client.fine_tuning.jobs.retrieve(first.id).fine_tuned_model or ""
     second = client.fine_tuning.jobs.create(
@@ -453,9 +422,7 @@ def test_a_fine_tuned_model_can_be_fine_tuned_again(client: openai.OpenAI, clock
 # --- pause, resume, cancel ----------------------------------------------------------------------------------
 
 
-def test_pause_freezes_a_running_job_and_resume_finishes_it(
-    clock: FakeClock, service: SandboxService
-) -> None:
+def test_pause_freezes_a_running_job_and_resume_finishes_it(clock: FakeClock, service: SandboxService) -> None:
     client = openai_client(service, strict=False)  # "paused" is not in the SDK's status Literal
     job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model="gpt-4o-mini")
     clock.advance(20)
@@ -479,21 +446,15 @@ def test_pause_freezes_a_running_job_and_resume_finishes_it(
 
 
 def test_only_running_jobs_pause_and_only_paused_jobs_resume(client: openai.OpenAI) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     with pytest.raises(openai.BadRequestError):
         client.fine_tuning.jobs.pause(job.id)
     with pytest.raises(openai.BadRequestError):
         client.fine_tuning.jobs.resume(job.id)
 
 
-def test_cancel_stops_a_job_and_a_finished_job_cannot_be_cancelled(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+def test_cancel_stops_a_job_and_a_finished_job_cannot_be_cancelled(client: openai.OpenAI, clock: FakeClock) -> None:
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(15)
     cancelled = client.fine_tuning.jobs.cancel(job.id)
     assert cancelled.status == "cancelled"
@@ -515,9 +476,7 @@ def test_unknown_jobs_are_404(client: openai.OpenAI) -> None:
 # --- pagination ---------------------------------------------------------------------------------------------
 
 
-def test_jobs_list_newest_first_and_pages_with_after_and_limit(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
+def test_jobs_list_newest_first_and_pages_with_after_and_limit(client: openai.OpenAI, clock: FakeClock) -> None:
     training = upload(client, chat_jsonl())
     created = []
     for index in range(5):
@@ -539,9 +498,7 @@ def test_jobs_list_newest_first_and_pages_with_after_and_limit(
 
 
 def test_events_and_checkpoints_page_with_after_and_limit(client: openai.OpenAI, clock: FakeClock) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(120)
     everything = [e.id for e in all_events(client, job.id)]
     page = client.fine_tuning.jobs.list_events(job.id, limit=5)
@@ -594,9 +551,7 @@ def test_uploads_keep_their_bytes_exactly(client: openai.OpenAI) -> None:
 
 
 def test_models_list_retrieve_and_delete_a_fine_tuned_one(client: openai.OpenAI, clock: FakeClock) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(120)
     tuned = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model or ""
     models = list(client.models.list())
@@ -619,12 +574,8 @@ def test_models_list_retrieve_and_delete_a_fine_tuned_one(client: openai.OpenAI,
 # --- chat ---------------------------------------------------------------------------------------------------
 
 
-def test_a_fine_tuned_model_answers_with_its_closest_training_example(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+def test_a_fine_tuned_model_answers_with_its_closest_training_example(client: openai.OpenAI, clock: FakeClock) -> None:
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(120)
     tuned = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model or ""
     messages = [{"role": "user", "content": "Tell me: what is the capital of country number 7?"}]
@@ -634,20 +585,14 @@ def test_a_fine_tuned_model_answers_with_its_closest_training_example(
     assert content == "[simulated] Country 7 has capital 7. Shocking, I know."
     assert answer.choices[0].finish_reason == "stop"
     assert answer.usage is not None
-    assert answer.usage.completion_tokens == tokens.count_tokens(
-        content, tokens.encoding_name_for_model(tuned)
-    )
+    assert answer.usage.completion_tokens == tokens.count_tokens(content, tokens.encoding_name_for_model(tuned))
     question_tokens = tokens.count_tokens(messages[0]["content"], "o200k_base")
-    assert (
-        answer.usage.prompt_tokens == 3 + 3 + 1 + question_tokens
-    )  # per-message, role "user", reply priming
+    assert answer.usage.prompt_tokens == 3 + 3 + 1 + question_tokens  # per-message, role "user", reply priming
     assert answer.usage.total_tokens == answer.usage.prompt_tokens + answer.usage.completion_tokens
 
 
 def test_a_checkpoint_answers_like_its_model(client: openai.OpenAI, clock: FakeClock) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(120)
     checkpoint = next(iter(client.fine_tuning.jobs.checkpoints.list(job.id)))
     answer = client.chat.completions.create(
@@ -697,9 +642,7 @@ def test_chat_with_an_unknown_model_is_404(client: openai.OpenAI) -> None:
 # --- rehearsal scenarios ------------------------------------------------------------------------------------
 
 
-def test_refused_403_explains_the_2026_closure_and_what_to_do(
-    client: openai.OpenAI, service: SandboxService
-) -> None:
+def test_refused_403_explains_the_2026_closure_and_what_to_do(client: openai.OpenAI, service: SandboxService) -> None:
     training = upload(client, chat_jsonl())
     service.scenario = "refused_403"
     with pytest.raises(openai.PermissionDeniedError) as refused:
@@ -727,9 +670,7 @@ def test_rate_limited_429_says_when_to_retry(client: openai.OpenAI, service: San
 def test_server_error_500_hits_jobs_and_chat_but_loses_nothing(
     client: openai.OpenAI, service: SandboxService, clock: FakeClock
 ) -> None:
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     service.scenario = "server_error_500"
     with pytest.raises(openai.InternalServerError):
         client.fine_tuning.jobs.retrieve(job.id)
@@ -747,9 +688,7 @@ def test_slow_queue_keeps_a_job_queued_much_longer(
     client: openai.OpenAI, service: SandboxService, clock: FakeClock
 ) -> None:
     service.scenario = "slow_queue"
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     clock.advance(30)
     queued = client.fine_tuning.jobs.retrieve(job.id)
     assert queued.status == "queued"
@@ -761,9 +700,7 @@ def test_fail_mid_training_fails_halfway_with_an_error_object(
     client: openai.OpenAI, service: SandboxService, clock: FakeClock
 ) -> None:
     service.scenario = "fail_mid_training"
-    job = client.fine_tuning.jobs.create(
-        training_file=upload(client, chat_jsonl()).id, model=base_model(client)
-    )
+    job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model=base_model(client))
     assert statuses_until_done(client, clock, job.id) == ["validating_files", "queued", "running", "failed"]
     failed = client.fine_tuning.jobs.retrieve(job.id)
     assert failed.error is not None and failed.error.code == "internal_error"
@@ -803,9 +740,7 @@ def test_unknown_scenarios_and_speeds_are_refused() -> None:
 
 def test_the_settings_endpoint_switches_scenario_and_speed(service: SandboxService) -> None:
     client = openai_client(service)
-    current = client.post(
-        "/sandbox/settings", body={"scenario": "slow_queue", "speed": "fast"}, cast_to=object
-    )
+    current = client.post("/sandbox/settings", body={"scenario": "slow_queue", "speed": "fast"}, cast_to=object)
     assert current["scenario"] == "slow_queue" and current["speed"] == "fast"  # type: ignore[index]
     assert (service.scenario, service.speed) == ("slow_queue", "fast")
     with pytest.raises(openai.BadRequestError):
@@ -863,9 +798,7 @@ def test_each_service_instance_is_its_own_tenant(clock: FakeClock) -> None:
         bob.fine_tuning.jobs.retrieve(job.id)
 
 
-def test_the_factory_sandbox_client_shares_the_session_service(
-    service: SandboxService, clock: FakeClock
-) -> None:
+def test_the_factory_sandbox_client_shares_the_session_service(service: SandboxService, clock: FakeClock) -> None:
     app_client = build_client(ProviderSettings(), sandbox=service, max_retries=0)
     stored = upload(app_client, chat_jsonl())
     assert [f.id for f in openai_client(service).files.list()] == [stored.id]
@@ -878,9 +811,7 @@ def test_concurrent_requests_are_safe(service: SandboxService) -> None:
     def work() -> None:
         try:
             for _ in range(5):
-                job = client.fine_tuning.jobs.create(
-                    training_file=upload(client, chat_jsonl()).id, model="gpt-4o-mini"
-                )
+                job = client.fine_tuning.jobs.create(training_file=upload(client, chat_jsonl()).id, model="gpt-4o-mini")
                 client.fine_tuning.jobs.retrieve(job.id)
         except BaseException as error:
             errors.append(error)
@@ -898,16 +829,12 @@ def test_concurrent_requests_are_safe(service: SandboxService) -> None:
 # --- robustness ---------------------------------------------------------------------------------------------
 
 
-def test_auto_epochs_bill_exactly_what_the_dataset_studio_estimates(
-    client: openai.OpenAI, clock: FakeClock
-) -> None:
+def test_auto_epochs_bill_exactly_what_the_dataset_studio_estimates(client: openai.OpenAI, clock: FakeClock) -> None:
     data = chat_jsonl(30)
     job = client.fine_tuning.jobs.create(training_file=upload(client, data).id, model=base_model(client))
     clock.advance(120)
     done = client.fine_tuning.jobs.retrieve(job.id)
-    snapshot = (
-        "gpt-4.1-mini-2025-04-14" if isinstance(client, openai.AzureOpenAI) else "gpt-4o-mini-2024-07-18"
-    )
+    snapshot = "gpt-4.1-mini-2025-04-14" if isinstance(client, openai.AzureOpenAI) else "gpt-4o-mini-2024-07-18"
     stats = datasets.analyze(data, model=snapshot, method="supervised").stats
     assert stats is not None
     assert done.trained_tokens == stats.billed_training_tokens
@@ -922,9 +849,7 @@ def test_a_dpo_model_answers_with_the_preferred_output(client: openai.OpenAI, cl
     )
     clock.advance(120)
     tuned = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model or ""
-    answer = client.chat.completions.create(
-        model=tuned, messages=[{"role": "user", "content": "say hello number 3"}]
-    )
+    answer = client.chat.completions.create(model=tuned, messages=[{"role": "user", "content": "say hello number 3"}])
     assert answer.choices[0].message.content == "[simulated] Hello 3!"
 
 
@@ -973,11 +898,7 @@ def test_errors_never_echo_the_key(service: SandboxService) -> None:
 
 
 JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
@@ -1005,9 +926,7 @@ JOB_FIELDS = st.fixed_dictionaries(
 
 @settings(max_examples=150, deadline=None)
 @given(body=JOB_FIELDS, use_real_file=st.booleans())
-def test_any_job_request_gets_an_api_answer_never_a_crash(
-    body: dict[str, object], use_real_file: bool
-) -> None:
+def test_any_job_request_gets_an_api_answer_never_a_crash(body: dict[str, object], use_real_file: bool) -> None:
     service = SandboxService(speed="instant")
     http = httpx2.Client(transport=service.transport(), base_url="http://sandbox.invalid")
     if use_real_file:
@@ -1041,18 +960,12 @@ def test_any_uploaded_bytes_end_in_success_or_a_named_failure(data: bytes) -> No
 @given(
     method=st.sampled_from(["GET", "POST", "DELETE", "PUT"]),
     path=st.lists(
-        st.sampled_from(
-            ["v1", "openai", "files", "fine_tuning", "jobs", "x", "models", "content", "%00", ".."]
-        ),
+        st.sampled_from(["v1", "openai", "files", "fine_tuning", "jobs", "x", "models", "content", "%00", ".."]),
         max_size=5,
     ),
-    query=st.dictionaries(
-        st.sampled_from(["limit", "after", "order", "api-version", "purpose"]), st.text(max_size=5)
-    ),
+    query=st.dictionaries(st.sampled_from(["limit", "after", "order", "api-version", "purpose"]), st.text(max_size=5)),
 )
-def test_any_path_gets_an_api_answer_never_a_crash(
-    method: str, path: list[str], query: dict[str, str]
-) -> None:
+def test_any_path_gets_an_api_answer_never_a_crash(method: str, path: list[str], query: dict[str, str]) -> None:
     http = httpx2.Client(transport=SandboxService().transport(), base_url="http://sandbox.invalid")
     response = http.request(
         method, "/" + "/".join(path), params=query, headers={"Authorization": "Bearer k", "api-key": "k"}
@@ -1063,12 +976,8 @@ def test_any_path_gets_an_api_answer_never_a_crash(
 def test_non_json_numbers_are_refused_like_any_bad_json(service: SandboxService) -> None:
     http = httpx2.Client(transport=service.transport(), base_url="http://sandbox.invalid")
     for constant in ("NaN", "Infinity", "-Infinity"):
-        body = (
-            f'{{"model": "gpt-4o-mini", "training_file": "f", "hyperparameters": {{"n_epochs": {constant}}}}}'
-        )
-        response = http.post(
-            "/v1/fine_tuning/jobs", headers={"Authorization": "Bearer k"}, content=body.encode()
-        )
+        body = f'{{"model": "gpt-4o-mini", "training_file": "f", "hyperparameters": {{"n_epochs": {constant}}}}}'
+        response = http.post("/v1/fine_tuning/jobs", headers={"Authorization": "Bearer k"}, content=body.encode())
         assert response.status_code == 400
 
 
