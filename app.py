@@ -4,12 +4,13 @@ import streamlit as st
 
 from finetune_guide.i18n import LANGUAGE_NAMES, LANGUAGES
 from finetune_guide.ui import state
-from finetune_guide.ui.connection import connection_status
+from finetune_guide.ui.connection import SECRET_WIDGETS, connection_status
 from finetune_guide.ui.i18n import current_language, set_language, t
 
 st.set_page_config(page_title="Fine-Tuning Guide", page_icon=":material/school:", layout="wide")
 
-state.keep_widget_values()
+# Typed keys are never written back: they must not travel to the browser again.
+state.keep_widget_values(skip=state.TRANSIENT_WIDGETS | frozenset(SECRET_WIDGETS))
 language = current_language()
 # Keep ?lang= in the address bar so a copied link opens in the same language.
 if st.query_params.get("lang") != language:

@@ -172,6 +172,7 @@ def connection_status() -> None:
     st.caption(key_summary(current))
     if uses_operator_credentials():
         st.caption(t("connect.operator_in_use"))
+    st.page_link(CONNECT_PAGE, label=t("connect.status_change"), icon=":material/settings:")
 
 
 # --- the connect page's forms ---------------------------------------------------------------------------
