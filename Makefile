@@ -36,11 +36,19 @@ test: lint ## Lint, type-check, then every test: unit, AppTest pages and browser
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## Unit and page tests only (no browser)
-	$(VENV)/bin/pytest -n 2 --dist loadfile --ignore=tests/browser
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not browser"
 
 .PHONY: bench
 bench: $(STAMP) ## Benchmarks, printed as tables (never part of `make test`)
 	$(PY) -m bench
+
+.PHONY: load-test
+load-test: $(STAMP) ## 20 browser sessions at once against one server on 127.0.0.1: errors, p95 latency, peak memory
+	$(PY) -m bench.load_test
+
+.PHONY: audit
+audit: $(STAMP) ## Audit the locked dependencies for known vulnerabilities (pip-audit; asks PyPI)
+	$(VENV)/bin/pip-audit -r requirements.lock
 
 .PHONY: lock
 lock: ## Re-pin requirements.lock from the current .venv (after changing pyproject.toml)

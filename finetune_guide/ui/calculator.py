@@ -19,6 +19,7 @@ from finetune_guide.catalog import Catalog, Figure, ModelEntry
 from finetune_guide.costs import Estimate, EstimatePlan
 from finetune_guide.ui import state
 from finetune_guide.ui.i18n import current_language, t
+from finetune_guide.ui.markdown import literal
 
 NS = "calculator"
 SOURCES = ("studio", "average", "total")
@@ -33,10 +34,14 @@ def load_catalog() -> Catalog:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def dataset_counts(sha256: str, data: bytes, model: str, method: str) -> tuple[int, int]:
-    """(billing tokens per epoch, examples) of a studio dataset; keyed by its hash, so shared by all."""
-    del sha256  # part of the cache key only
-    stats = datasets.analyze(data, model=model, method=catalog.analysis_method(method)).stats
+def dataset_counts(sha256: str, _data: bytes, model: str, method: str) -> tuple[int, int]:
+    """(billing tokens per epoch, examples) of a studio dataset, cached by its hash.
+
+    The leading underscore keeps the bytes out of Streamlit's cache key, which would otherwise hash the whole
+    file on every rerun; the SHA-256 already names the content.
+    """
+    del sha256  # the cache key only
+    stats = datasets.analyze(_data, model=model, method=catalog.analysis_method(method)).stats
     if stats is None:
         return 0, 0
     return int(stats.billing_tokens_per_epoch), int(stats.examples)
@@ -220,7 +225,7 @@ def data_inputs(book: Catalog) -> tuple[str, int | None, int | None, str | None]
         key=_key("source"),
     )
     if source == "studio" and dataset is not None:
-        st.caption(t("calculator.source_studio_caption", name=dataset.name))
+        st.caption(t("calculator.source_studio_caption", name=literal(dataset.name)))
         return source, None, None, dataset.name
     left, right = st.columns(2)
     with left:
@@ -366,7 +371,7 @@ def inputs(book: Catalog) -> Inputs | None:
         with st.spinner(t("calculator.analysing")):
             tokens, examples = dataset_counts(dataset.sha256, dataset.data, entry.snapshot, method)
         if not examples:
-            st.warning(t("calculator.studio_empty", name=dataset.name), icon=":material/warning:")
+            st.warning(t("calculator.studio_empty", name=literal(dataset.name)), icon=":material/warning:")
             return None
         st.caption(t("calculator.studio_counts", examples=examples, tokens=fmt_int(tokens)))
     else:

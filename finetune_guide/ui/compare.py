@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from finetune_guide.jobs import CheckpointView, JobView
 from finetune_guide.providers import ProviderSettings
 from finetune_guide.ui import connection, learn, state
 from finetune_guide.ui.i18n import current_language, t
+from finetune_guide.ui.markdown import literal
 
 T = TypeVar("T")
 
@@ -82,14 +82,6 @@ def _call(fn: Callable[[], T]) -> T | None:
         problem = jobs.describe_exception(error, connection.secrets())
         show_problem(problem.kind, problem.detail)
         return None
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text from the visitor (a file name) made inert for the Markdown that captions and labels render."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def show_problem(kind: str, detail: str) -> None:
@@ -472,7 +464,7 @@ def pick_validation_file(client: openai.OpenAI, selection: Selection) -> PickedF
         t("compare.file.source"),
         options,
         format_func=_labels(
-            {o: t(f"compare.file.sources.{o}", name=plain(studio.name) if studio else "") for o in options}
+            {o: t(f"compare.file.sources.{o}", name=literal(studio.name) if studio else "") for o in options}
         ),
         horizontal=True,
         key="compare.file.source",
@@ -492,7 +484,7 @@ def pick_validation_file(client: openai.OpenAI, selection: Selection) -> PickedF
         kept["upload"] = PickedFile(uploaded.name, data, hashlib.sha256(data).hexdigest())
     elif "upload" in kept:
         # The uploader forgets its file when the visitor leaves the page; keep it so nothing is lost.
-        st.caption(t("compare.file.kept", name=plain(kept["upload"].name)))
+        st.caption(t("compare.file.kept", name=literal(kept["upload"].name)))
     return kept.get("upload")
 
 
@@ -507,9 +499,9 @@ def read_cases(picked: PickedFile) -> evaluation.CaseSet:
     cases, unreadable = found[picked.sha256]
     skipped = len(cases.skipped) + unreadable
     if cases.cases:
-        st.caption(t("compare.file.read", name=plain(picked.name), cases=len(cases.cases), skipped=skipped))
+        st.caption(t("compare.file.read", name=literal(picked.name), cases=len(cases.cases), skipped=skipped))
     else:
-        st.warning(t("compare.file.no_cases", name=plain(picked.name), skipped=skipped), icon=":material/warning:")
+        st.warning(t("compare.file.no_cases", name=literal(picked.name), skipped=skipped), icon=":material/warning:")
     if cases.skipped:
         reasons = sorted({s.reason for s in cases.skipped})
         st.caption(t("compare.file.skipped", reasons="; ".join(t(f"compare.file.skip.{r}") for r in reasons)))

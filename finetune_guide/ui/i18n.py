@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import streamlit as st
 
 from finetune_guide import i18n
 from finetune_guide.ui import state
 
 
-@st.cache_data(show_spinner=False)
-def _strings(language: str) -> dict[str, str]:
-    return i18n.load_strings(language)
+# cache_resource, not cache_data: the catalog is the same for everyone and read-only, and cache_data would copy
+# all of it on each of the thousands of t() calls a page makes.
+@st.cache_resource(show_spinner=False)
+def _strings(language: str) -> Mapping[str, str]:
+    return MappingProxyType(i18n.load_strings(language))
 
 
 def current_language() -> str:

@@ -21,6 +21,7 @@ from finetune_guide.jobs import Action, JobRequest, JobView, Problem
 from finetune_guide.providers import ProviderSettings
 from finetune_guide.ui import connection, learn, state
 from finetune_guide.ui.i18n import current_language, t
+from finetune_guide.ui.markdown import literal
 
 T = TypeVar("T")
 
@@ -129,7 +130,7 @@ def pick_file(role: state.DatasetRole) -> PickedFile | None:
         t(f"jobs.file.{role}"),
         options,
         format_func=connection.labels(
-            options, lambda option: t(f"jobs.file.source_{option}", name=studio.name if studio else "")
+            options, lambda option: t(f"jobs.file.source_{option}", name=literal(studio.name) if studio else "")
         ),
         horizontal=True,
         key=f"jobs.{role}_source",
@@ -150,7 +151,7 @@ def pick_file(role: state.DatasetRole) -> PickedFile | None:
         kept[role] = PickedFile(uploaded.name, data, hashlib.sha256(data).hexdigest())
     elif role in kept and st.session_state.get(f"jobs.{role}_upload") is None:
         # The uploader forgets its file when the visitor leaves the page; keep it so nothing is lost.
-        st.caption(t("jobs.file.kept", name=kept[role].name))
+        st.caption(t("jobs.file.kept", name=literal(kept[role].name)))
         if st.button(t("jobs.file.forget"), key=f"jobs.{role}_forget"):
             kept.pop(role)
             st.rerun()
@@ -172,7 +173,7 @@ def check_file(picked: PickedFile, role: str, model: str, method: str) -> datase
     errors = list(report.errors)
     if errors:
         count = sum(report.counts_for("error").values()) or len(errors)
-        st.error(t("jobs.file.has_errors", name=picked.name, count=count), icon=":material/block:")
+        st.error(t("jobs.file.has_errors", name=literal(picked.name), count=count), icon=":material/block:")
         rows = []
         for issue in errors[:MAX_SHOWN_ERRORS]:
             message, hint = _issue_text(issue)
@@ -189,7 +190,7 @@ def check_file(picked: PickedFile, role: str, model: str, method: str) -> datase
         st.success(
             t(
                 "jobs.file.ok",
-                name=picked.name,
+                name=literal(picked.name),
                 examples=examples(report),
                 tokens=f"{billing_tokens_per_epoch(report):,}",
             ),

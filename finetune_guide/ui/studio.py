@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -22,6 +21,7 @@ from finetune_guide import dataset_fixes, datasets
 from finetune_guide.datasets import DatasetReport, Issue
 from finetune_guide.ui import state
 from finetune_guide.ui.i18n import current_language, t
+from finetune_guide.ui.markdown import literal
 
 T = TypeVar("T")
 
@@ -126,15 +126,6 @@ def _loaded(
 ) -> Loaded:
     is_table = PurePath(name).suffix.lower() in dataset_fixes.TABLE_SUFFIXES
     return Loaded(origin, name, data, hashlib.sha256(data).hexdigest(), is_table, derived, sample)
-
-
-def literal(text: str) -> str:
-    """User text (a file name, a role) made safe for labels and captions, which Streamlit reads as Markdown:
-    every punctuation mark is backslash-escaped, so no link, emphasis, :emoji: or $math$ can form."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text.replace("\n", " "))
-
-
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def number(value: int) -> str:

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -47,8 +48,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_streamlit(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the app on a free loopback port and wait for its health endpoint."""
+def start_streamlit(
+    extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+    output: IO[bytes] | int = subprocess.DEVNULL,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the app on a free loopback port (with more `--option value` pairs if given, its output sent to
+    `output`) and wait for its health endpoint."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     process = subprocess.Popen(
@@ -68,11 +74,12 @@ def start_streamlit(extra_env: dict[str, str] | None = None) -> tuple[subprocess
             "false",
             "--server.fileWatcherType",
             "none",
+            *extra_args,
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not subprocess.DEVNULL else subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
