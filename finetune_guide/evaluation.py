@@ -19,7 +19,7 @@ import openai
 from finetune_guide import catalog as price_catalog
 from finetune_guide import tokens
 from finetune_guide.jobs import CheckpointView, describe_exception
-from finetune_guide.sandbox.replies import SIMULATED_LABEL
+from finetune_guide.sandbox.replies import SIMULATED_LABEL, content_text
 
 TOKENS_PER_MILLION = 1_000_000
 # Below this difference in mean F1 two models are even: over tens of examples, a few hundredths is noise.
@@ -76,7 +76,7 @@ class EvalCase:
         """The last user turn, which is what a reader of the results table wants to see."""
         for message in reversed(self.messages):
             if message.get("role") == "user":
-                return _content_text(message.get("content"))
+                return content_text(message.get("content"))
         return ""
 
     @property
@@ -148,7 +148,7 @@ def _built(
     if not messages:
         return "no_reference"
     calls = tool_calls_of(answer)
-    text = _content_text(answer.get("content")).strip()
+    text = content_text(answer.get("content")).strip()
     if not text and not calls:
         return "no_reference"
     return EvalCase(line, messages, text, calls, tools)
@@ -170,15 +170,6 @@ def _tools(value: object) -> tuple[Mapping[str, Any], ...]:
     if not isinstance(value, list):
         return ()
     return tuple(tool for tool in value if isinstance(tool, Mapping))
-
-
-def _content_text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [part.get("text") for part in content if isinstance(part, Mapping)]
-        return " ".join(part for part in parts if isinstance(part, str))
-    return ""
 
 
 def tool_calls_of(message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
@@ -429,7 +420,7 @@ def prompt_tokens(messages: Sequence[Mapping[str, Any]], model: str, tools: Sequ
     for message in messages:
         total += 3
         for key, value in message.items():
-            text = _content_text(value) if key == "content" else value if isinstance(value, str) else ""
+            text = content_text(value) if key == "content" else value if isinstance(value, str) else ""
             if key == "tool_calls" and value:
                 text = json.dumps(value, ensure_ascii=False)
             if text:

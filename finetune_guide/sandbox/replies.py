@@ -55,7 +55,7 @@ def _example(record: Mapping[str, Any]) -> Example | None:
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
         if isinstance(message, Mapping) and message.get("role") == "assistant":
-            reply = _text(message.get("content"))
+            reply = content_text(message.get("content"))
             if reply:
                 return Example(_user_text(messages[:index]), reply)
     return None
@@ -64,7 +64,7 @@ def _example(record: Mapping[str, Any]) -> Example | None:
 def _last_assistant_text(messages: Sequence[Any]) -> str | None:
     for message in reversed(messages):
         if isinstance(message, Mapping) and message.get("role") == "assistant":
-            return _text(message.get("content")) or None
+            return content_text(message.get("content")) or None
     return None
 
 
@@ -72,11 +72,12 @@ def _user_text(messages: Sequence[Any]) -> str:
     # The last user turn carries the question; earlier turns only add noise to the overlap score.
     for message in reversed(messages):
         if isinstance(message, Mapping) and message.get("role") == "user":
-            return _text(message.get("content"))
+            return content_text(message.get("content"))
     return ""
 
 
-def _text(content: object) -> str:
+def content_text(content: object) -> str:
+    """The text of a message's content: a string, or the text parts of a content-part list."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -139,7 +140,7 @@ def prompt_tokens(messages: Sequence[Any], model: str) -> int:
         if not isinstance(message, Mapping):
             continue
         for key, value in message.items():
-            text = _text(value) if key == "content" else value if isinstance(value, str) else ""
+            text = content_text(value) if key == "content" else value if isinstance(value, str) else ""
             if text:
                 total += tokens.count_tokens(text, encoding)
             if key == "name":
