@@ -21,6 +21,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from finetune_guide.catalog import load_catalog
+from finetune_guide.ui.markdown import literal
 from finetune_guide.ui.state import DATASETS, CurrentDataset
 from tests.pages.conftest import open_page
 from tests.site import ROOT
@@ -144,7 +145,7 @@ def test_a_studio_dataset_is_used_when_there_is_one() -> None:
     app.switch_page(PAGE).run()
     assert not app.exception
     assert app.radio(key="calculator.source").value == "studio"
-    assert any("capitals.jsonl" in c.value for c in app.caption)
+    assert any(literal("capitals.jsonl") in c.value for c in app.caption)
     assert any("20 examples" in c.value for c in app.caption)
     assert app.query_params["source"] == "total"  # the link carries counts, never the data
 

@@ -32,6 +32,7 @@ from finetune_guide.providers import ProviderSettings
 from finetune_guide.sandbox import SandboxService
 from finetune_guide.sandbox.server import SandboxServer
 from finetune_guide.ui import state
+from finetune_guide.ui.markdown import literal
 from tests.pages.conftest import open_page
 
 STRINGS = {lang: i18n.load_strings(lang) for lang in ("en", "pl")}
@@ -102,7 +103,7 @@ def test_a_fresh_session_is_in_the_sandbox_and_asks_for_a_file() -> None:
 
 def test_upload_create_progress_and_success_in_the_sandbox() -> None:
     app = upload(sandbox_jobs("instant"), jsonl())
-    assert any("train.jsonl" in v for v in texts(app.success))
+    assert any(literal("train.jsonl") in v for v in texts(app.success))
     start(app)
     app.run()
     assert app.session_state["jobs.tab"] == text("jobs.tab_list")
@@ -128,7 +129,7 @@ def test_a_dataset_from_the_studio_is_offered_with_its_model_and_method() -> Non
     app.switch_page("app_pages/jobs.py").run()
     assert app.radio(key="jobs.train_source").value == "studio"
     assert app.selectbox(key="jobs.model_base_supervised").value == "gpt-4.1-mini-2025-04-14"
-    assert any("marv.jsonl" in v for v in texts(app.success))
+    assert any(literal("marv.jsonl") in v for v in texts(app.success))
     start(app)
     job = sandbox_of(app).retrieve_job(app.session_state[state.JOBS_SELECTED])
     assert job["model"] == "gpt-4.1-mini-2025-04-14"
@@ -209,7 +210,7 @@ def test_a_file_with_errors_is_refused_and_nothing_is_uploaded() -> None:
     app = upload(sandbox_jobs(), BAD, "broken.jsonl")
     report = datasets.analyze(BAD, model="gpt-4o-mini-2024-07-18", method="supervised")
     count = sum(report.counts_for("error").values())
-    assert text("jobs.file.has_errors", name="broken.jsonl", count=count) in texts(app.error)
+    assert text("jobs.file.has_errors", name=literal("broken.jsonl"), count=count) in texts(app.error)
     assert app.button(key="jobs.start").disabled
     assert len(app.dataframe) >= 1
     assert sandbox_of(app).list_files()["data"] == []
