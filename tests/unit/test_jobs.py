@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import shlex
@@ -392,11 +393,11 @@ def test_create_code_matches_the_call_the_app_makes() -> None:
     )
     params = jobs.create_params(request, "azure")
     sample = jobs.code_for("create_job", _target("azure", azure_endpoint="https://r.openai.azure.com"), params=params)
-    namespace: dict[str, object] = {}
     call = sample.python.split("job = ", 1)[1].split("print(", 1)[0]
-    # The sample's own call, evaluated with dict() standing in for the SDK method.
-    exec("kwargs = " + call.replace("client.fine_tuning.jobs.create", "dict"), {}, namespace)
-    assert namespace["kwargs"] == params
+    # The sample's own call, read as Python: its keyword arguments, each a literal, are what the app sends.
+    parsed = ast.parse(call.strip(), mode="eval").body
+    assert isinstance(parsed, ast.Call)
+    assert {keyword.arg: ast.literal_eval(keyword.value) for keyword in parsed.keywords} == params
     body = json.loads(shlex.split(sample.curl.split("-d ", 1)[1])[0])
     assert body["trainingType"] == "Standard" and body["suffix"] == "x'; rm -rf /"
 
