@@ -48,14 +48,6 @@ def click(page: Page, label: str) -> None:
     wait_idle(page)
 
 
-def whole_page_shot(page: Page, name: str) -> None:
-    """Streamlit scrolls inside its own container, so a tall viewport is what captures the whole result."""
-    page.set_viewport_size({"width": 1280, "height": 3000})
-    page.wait_for_timeout(500)
-    shot(page, name, full_page=False)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def outcome_heading(page: Page, lang: str, outcome: str) -> Locator:
     return page.get_by_role("heading", name=text(lang, f"outcome.{outcome}.title"))
 
@@ -80,7 +72,7 @@ def test_wizard_walks_from_the_first_question_to_the_result(
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
     expect(page.get_by_text(text(lang, "download"))).to_be_visible()
     assert f"a={decision.encode_answers(answers, GUIDE)}" in page.url.replace("%3A", ":").replace("%2C", ",")
-    whole_page_shot(page, f"decide-result-{outcome}-{lang}")
+    shot(page, f"decide-result-{outcome}-{lang}")
 
 
 def test_all_questions_at_once(page: Page, app_url: str) -> None:
@@ -90,7 +82,7 @@ def test_all_questions_at_once(page: Page, app_url: str) -> None:
     for question in GUIDE.questions:
         label = text("en", f"q.{question.id}.a.{SFT_READY[question.id]}")
         page.locator('[data-testid="stRadio"]').get_by_text(label, exact=True).click()
-    whole_page_shot(page, "decide-all-at-once-en")
+    shot(page, "decide-all-at-once-en")
     page.get_by_role("button", name=text("en", "see_result")).click()
     wait_idle(page)
     expect(outcome_heading(page, "en", "sft")).to_be_visible()
@@ -103,14 +95,14 @@ def test_shared_link_opened_fresh_shows_the_same_result_and_switches_language(pa
     expect(outcome_heading(page, "en", "not_ready")).to_be_visible()
     expect(page.get_by_text(text("en", "link_ignored", count=1))).to_be_visible()
     expect(page.get_by_text(text("en", "blocker.too_little_data"))).to_be_visible()
-    whole_page_shot(page, "decide-shared-link-en")
+    shot(page, "decide-shared-link-en")
     page.locator("[data-testid=stSidebar]").get_by_text("Polski").click()
     page.wait_for_url("**lang=pl**")
     wait_idle(page)
     expect(outcome_heading(page, "pl", "not_ready")).to_be_visible()
     expect(page.get_by_text(text("pl", "blocker.too_little_data"))).to_be_visible()
     assert_no_exception(page)
-    whole_page_shot(page, "decide-shared-link-pl")
+    shot(page, "decide-shared-link-pl")
 
 
 def test_start_over_returns_to_the_first_question(page: Page, app_url: str) -> None:

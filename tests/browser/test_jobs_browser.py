@@ -48,14 +48,6 @@ def jsonl(examples: int = 12) -> bytes:
     return ("\n".join(json.dumps(r) for r in rows) + "\n").encode()
 
 
-def tall_shot(page: Page, name: str) -> None:
-    """Streamlit scrolls inside its own container, so a tall viewport is what captures the whole page."""
-    page.set_viewport_size({"width": 1280, "height": 3200})
-    page.wait_for_timeout(700)
-    shot(page, name, full_page=False)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def go(page: Page, lang: str, page_key: str) -> None:
     """Follow the sidebar link (a reload would start a new session, with a new sandbox)."""
     page.locator("[data-testid=stSidebarNav]").get_by_text(text(lang, page_key), exact=True).click()
@@ -94,17 +86,17 @@ def test_the_whole_sandbox_lifecycle(page: Page, app_url: str, lang: str) -> Non
     sandbox(page, app_url, lang, speed="fast")
     upload(page, jsonl())
     expect(page.get_by_text(text(lang, "jobs.review.free"))).to_be_visible()
-    tall_shot(page, f"jobs-new-{lang}")
+    shot(page, f"jobs-new-{lang}")
     start(page, lang)
     expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=SUCCEEDED_TIMEOUT_MS)
-    tall_shot(page, f"jobs-running-{lang}")
+    shot(page, f"jobs-running-{lang}")
     expect(status_metric(page, lang, "succeeded")).to_be_visible(timeout=SUCCEEDED_TIMEOUT_MS)
     wait_idle(page)
     expect(page.locator(".js-plotly-plot")).to_have_count(2)
     expect(page.get_by_text(text(lang, "jobs.view.chart_loss"))).to_be_visible()
     assert_no_exception(page)
-    tall_shot(page, f"jobs-succeeded-{lang}")
+    shot(page, f"jobs-succeeded-{lang}")
 
 
 def test_a_running_job_is_cancelled_after_confirming(page: Page, app_url: str) -> None:
@@ -117,7 +109,7 @@ def test_a_running_job_is_cancelled_after_confirming(page: Page, app_url: str) -
     page.get_by_role("button", name=text("en", "jobs.view.yes_cancel_job")).click()
     expect(status_metric(page, "en", "cancelled")).to_be_visible(timeout=20_000)
     assert_no_exception(page)
-    tall_shot(page, "jobs-cancelled-en")
+    shot(page, "jobs-cancelled-en")
 
 
 def test_a_file_with_errors_is_refused(page: Page, app_url: str) -> None:
@@ -126,7 +118,7 @@ def test_a_file_with_errors_is_refused(page: Page, app_url: str) -> None:
     expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text("broken.jsonl")
     expect(page.get_by_role("button", name=text("pl", "jobs.new.start"))).to_be_disabled()
     assert_no_exception(page)
-    tall_shot(page, "jobs-bad-file-pl")
+    shot(page, "jobs-bad-file-pl")
 
 
 @pytest.mark.parametrize(
@@ -146,7 +138,7 @@ def test_rehearsed_create_faults_are_explained(
         start(page, lang)
         expect(page.get_by_text(text(lang, f"jobs.problem.{kind}.title"))).to_be_visible()
         assert_no_exception(page)
-        tall_shot(page, f"jobs-fault-{scenario}-{lang}")
+        shot(page, f"jobs-fault-{scenario}-{lang}")
 
 
 def test_a_failure_mid_training_is_explained(page: Page, app_url: str) -> None:
@@ -156,7 +148,7 @@ def test_a_failure_mid_training_is_explained(page: Page, app_url: str) -> None:
     expect(status_metric(page, "en", "failed")).to_be_visible(timeout=SUCCEEDED_TIMEOUT_MS)
     expect(page.get_by_text(text("en", "jobs.problem.server_error.title"))).to_be_visible()
     assert_no_exception(page)
-    tall_shot(page, "jobs-fault-fail_mid_training-en")
+    shot(page, "jobs-fault-fail_mid_training-en")
 
 
 class _Stub(BaseHTTPRequestHandler):
@@ -220,7 +212,7 @@ def test_read_faults_from_a_real_socket_are_explained(
     expect(page.get_by_text(text("en", f"jobs.problem.{kind}.title"))).to_be_visible()
     assert_no_exception(page)
     assert KEY not in page.content()
-    tall_shot(page, f"jobs-fault-{status or 'dropped'}-en")
+    shot(page, f"jobs-fault-{status or 'dropped'}-en")
 
 
 @pytest.fixture(scope="module")
@@ -240,13 +232,13 @@ def test_a_paid_job_needs_confirmation_and_the_key_stays_masked(
 ) -> None:
     connect_openai(page, app_url, f"{sandbox_server.url}/v1")
     expect(page.get_by_text("sk-…qrst").first).to_be_visible()
-    tall_shot(page, "connect-openai-en")
+    shot(page, "connect-openai-en")
     go(page, "en", "jobs.nav_title")
     upload(page, jsonl())
     start_button = page.get_by_role("button", name=text("en", "jobs.new.start"))
     expect(start_button).to_be_disabled()
     expect(page.get_by_text(text("en", "jobs.review.cost"))).to_be_visible()
-    tall_shot(page, "jobs-paid-estimate-en")
+    shot(page, "jobs-paid-estimate-en")
     confirm(page, "en")
     start(page, "en")
     expect(status_metric(page, "en", "succeeded")).to_be_visible(timeout=SUCCEEDED_TIMEOUT_MS)
@@ -273,7 +265,7 @@ def test_azure_success_shows_how_to_deploy(page: Page, app_url: str, sandbox_ser
     expect(page.get_by_text("az cognitiveservices account deployment create")).to_be_visible()
     assert AZURE_KEY not in page.content()
     assert_no_exception(page)
-    tall_shot(page, "jobs-azure-deploy-pl")
+    shot(page, "jobs-azure-deploy-pl")
 
 
 def test_two_browser_contexts_never_see_each_others_jobs(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
