@@ -190,8 +190,10 @@ def check_large_upload(page: Page, app_url: str, path: Path, name: str) -> None:
 
 
 def test_a_large_upload_shows_progress_and_is_not_reanalysed(page: Page, app_url: str, tmp_path: Path) -> None:
-    path = tmp_path / "chat-3k.jsonl"
-    generate(path, 3_000)
+    # Large enough (about 22 MB) that the analysis outlasts Streamlit's batching of page updates on a busy
+    # machine; with 3,000 examples the bar could come and go within one batch and never reach the browser.
+    path = tmp_path / "chat-12k.jsonl"
+    generate(path, 12_000)
     check_large_upload(page, app_url, path, "studio-large")
 
 
