@@ -58,7 +58,8 @@ def test_learner_compares_a_fine_tuned_model_with_its_base_by_hand_and_on_a_vali
 ) -> None:
     _train_a_sandbox_model(page, app_url, tmp_path)
     _sidebar_link(page, "Compare")
-    expect(page.get_by_role("heading", name="Compare and evaluate")).to_be_visible()
+    # The click starts a page switch that can take seconds under load (the job view polls in a fragment).
+    expect(page.get_by_role("heading", name="Compare and evaluate")).to_be_visible(timeout=30_000)
 
     chat = page.locator("[data-testid=stChatInput] textarea")
     chat.fill("What is the capital of country 3?")
