@@ -1,10 +1,11 @@
-"""Connect: choose the sandbox, OpenAI or Azure OpenAI for this browser session, and test the connection."""
+"""Connect: choose the sandbox, the Local lab, OpenAI or Azure OpenAI for this session, and test the connection."""
 
 import streamlit as st
 
 from finetune_guide import providers
 from finetune_guide.ui import connection
 from finetune_guide.ui import jobs as jobs_ui
+from finetune_guide.ui import lab as lab_ui
 from finetune_guide.ui.i18n import t
 
 st.title(t("connect.title"))
@@ -13,8 +14,8 @@ st.caption(t("connect.purpose"))
 current = connection.settings()
 with st.container(border=True):
     st.markdown(f"**{t('connect.current_title')}**")
-    st.markdown(t("connect.current_provider", provider=connection.provider_label(current.kind)))
-    if current.kind == "sandbox":
+    st.markdown(t("connect.current_provider", provider=connection.connection_label(current)))
+    if current.kind in providers.FREE_KINDS:
         st.caption(t("connect.no_key_needed"))
     else:
         st.markdown(t("connect.current_key", masked=connection.key_summary(current)))
@@ -22,7 +23,7 @@ with st.container(border=True):
         st.warning(t("connect.operator_in_use"), icon=":material/badge:")
     left, right = st.columns(2)
     left.button(t("connect.test_again"), key="connect.test", on_click=connection.run_check)
-    if current.kind != "sandbox" or connection.uses_operator_credentials():
+    if current.kind not in providers.FREE_KINDS or connection.uses_operator_credentials():
         right.button(
             t("connect.disconnect"),
             key="connect.disconnect",
@@ -42,6 +43,8 @@ if kind == "openai" or (kind is None and current.kind == "openai"):
     connection.openai_form(current)
 elif kind == "azure" or (kind is None and current.kind == "azure"):
     connection.azure_form(current)
+elif kind == "local" or (kind is None and current.kind == "local"):
+    lab_ui.local_panel(current)
 else:
     connection.sandbox_panel(current)
 

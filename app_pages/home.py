@@ -20,6 +20,10 @@ st.subheader(t("home.landscape_title"))
 st.warning(t("home.landscape_openai"), icon=":material/event_busy:")
 st.info(t("home.landscape_azure"), icon=":material/cloud:")
 st.success(t("home.landscape_sandbox"), icon=":material/science:")
+st.markdown(t("home.landscape_local"))
+learn.page_link(
+    learn.PAGE_FILES["learn"], t("home.landscape_local_link"), icon=":material/school:", lesson="open-model-lora"
+)
 st.caption(t("home.landscape_sources"))
 
 st.subheader(t("home.who_title"))

@@ -67,6 +67,7 @@ LESSON_IDS = frozenset(
     {
         "what-is-fine-tuning", "when-to-fine-tune", "landscape-2026", "preparing-data", "what-it-costs",
         "running-a-job", "evaluating", "function-calling", "continuous-dpo-rft", "deploying-and-operating",
+        "open-model-lora",
     }
 )  # fmt: skip
 PAGE_PATHS = frozenset({"learn", "studio", "calculator", "token-lab", "jobs", "compare"})

@@ -591,6 +591,11 @@ class JobRequest:
     seed: int | None = None
     training_type: str = ""
     metadata: tuple[tuple[str, str], ...] = field(default=())
+    # The Local lab's LoRA settings (ignored by hosted providers); learning_rate is absolute, not a multiplier.
+    learning_rate: float | None = None
+    lora_rank: int | None = None
+    lora_alpha: int | None = None
+    max_seq_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,6 +604,22 @@ class RequestIssue:
 
     code: str
     values: tuple[tuple[str, str | int | float], ...] = ()
+
+
+_ACTIONS_BY_STATUS: dict[str, tuple[Action, ...]] = {
+    "validating_files": ("cancel_job",),
+    "queued": ("cancel_job",),
+    "running": ("pause_job", "cancel_job"),
+    "paused": ("resume_job", "cancel_job"),
+}
+
+
+def allowed_actions(status: str, provider: ProviderKind) -> tuple[Action, ...]:
+    """What a job in this status can be asked to do; the Local lab cannot pause a training process."""
+    offered = _ACTIONS_BY_STATUS.get(status, ())
+    if provider == "local":
+        return tuple(action for action in offered if action not in {"pause_job", "resume_job"})
+    return offered
 
 
 def check_job_request(request: JobRequest, provider: ProviderKind) -> tuple[RequestIssue, ...]:
@@ -642,6 +663,14 @@ def create_params(request: JobRequest, provider: ProviderKind) -> dict[str, Any]
         hyper["learning_rate_multiplier"] = request.learning_rate_multiplier
     if request.method == "dpo" and request.beta is not None:
         hyper["beta"] = request.beta
+    if provider == "local":
+        lab = {
+            "learning_rate": request.learning_rate,
+            "lora_rank": request.lora_rank,
+            "lora_alpha": request.lora_alpha,
+            "max_seq_length": request.max_seq_length,
+        }
+        hyper.update({name: value for name, value in lab.items() if value is not None})
     params: dict[str, Any] = {"model": request.model, "training_file": request.training_file}
     if request.validation_file:
         params["validation_file"] = request.validation_file
@@ -660,6 +689,8 @@ def create_params(request: JobRequest, provider: ProviderKind) -> dict[str, Any]
 # --- "show the code" -------------------------------------------------------------------------------------
 
 SANDBOX_SERVER_URL = "http://127.0.0.1:8765/v1"
+LAB_SERVER_URL = "http://127.0.0.1:8766/v1"
+_LOCAL_SERVER_URLS = {"sandbox": SANDBOX_SERVER_URL, "local": LAB_SERVER_URL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -687,7 +718,7 @@ def code_target(settings: ProviderSettings) -> CodeTarget:
     secret = settings.api_key or settings.azure_ad_token
     return CodeTarget(
         kind=settings.kind,
-        masked_key=masked(secret) if settings.kind != "sandbox" else "",
+        masked_key=masked(secret) if settings.kind not in {"sandbox", "local"} else "",
         base_url=settings.base_url.strip(),
         azure_endpoint=settings.azure_endpoint.strip(),
         api_version=settings.api_version.strip(),
@@ -707,6 +738,8 @@ def _key_env(target: CodeTarget) -> str:
         return "AZURE_OPENAI_AD_TOKEN" if target.entra else "AZURE_OPENAI_API_KEY"
     if target.kind == "sandbox":
         return "SANDBOX_API_KEY"
+    if target.kind == "local":
+        return "LAB_API_KEY"
     return "OPENAI_API_KEY"
 
 
@@ -724,9 +757,11 @@ def _python_client(target: CodeTarget) -> str:
     lines = ["import os", "", "from openai import OpenAI", ""]
     if target.kind == "sandbox":
         lines.append("# Start the sandbox first: finetune-guide sandbox --port 8765")
+    if target.kind == "local" and not target.base_url:
+        lines.append("# Start the lab first: finetune-guide lab serve --port 8766 (any key: it names your work)")
     lines.append("client = OpenAI(")
     lines.append(f"    api_key=os.environ[{_py(env)}],{key_comment}")
-    base_url = target.base_url or (SANDBOX_SERVER_URL if target.kind == "sandbox" else "")
+    base_url = target.base_url or _LOCAL_SERVER_URLS.get(target.kind, "")
     if base_url:
         lines.append(f"    base_url={_py(base_url)},")
     if target.organization:
@@ -744,7 +779,7 @@ def _rest_base(target: CodeTarget) -> tuple[str, str]:
         return f"{endpoint}/openai", f"?api-version={target.api_version}"
     if target.base_url:
         return target.base_url.rstrip("/"), ""
-    return (SANDBOX_SERVER_URL if target.kind == "sandbox" else "https://api.openai.com/v1"), ""
+    return _LOCAL_SERVER_URLS.get(target.kind, "https://api.openai.com/v1"), ""
 
 
 def _curl_auth(target: CodeTarget) -> list[str]:
@@ -886,8 +921,8 @@ def resource_from_endpoint(endpoint: str) -> str:
 
 
 def poll_interval_s(provider: ProviderKind) -> float:
-    """How often a running job is checked: the in-process sandbox is free to ask, a real service is not."""
-    return 1.0 if provider == "sandbox" else 10.0
+    """How often a running job is checked: the sandbox and the lab are free to ask, a real service is not."""
+    return {"sandbox": 1.0, "local": 2.0}.get(provider, 10.0)
 
 
 def deployment_name_for(model: str, suffix: str | None = None) -> str:

@@ -1,10 +1,10 @@
-"""The one factory for API clients (sandbox, OpenAI, Azure OpenAI), a connection test, and key masking."""
+"""The one factory for API clients (sandbox, Local lab, OpenAI, Azure OpenAI), a connection test, and key masking."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
@@ -12,13 +12,20 @@ import openai
 
 from finetune_guide.sandbox import SANDBOX_API_KEY, SandboxService
 
-ProviderKind = Literal["sandbox", "openai", "azure"]
-PROVIDER_KINDS: tuple[ProviderKind, ...] = ("sandbox", "openai", "azure")
+if TYPE_CHECKING:
+    from finetune_guide.lab.service import LabTenant
+
+ProviderKind = Literal["sandbox", "local", "openai", "azure"]
+PROVIDER_KINDS: tuple[ProviderKind, ...] = ("sandbox", "local", "openai", "azure")
+# Providers that never bill: no cost confirmation, no billing banner.
+FREE_KINDS: frozenset[str] = frozenset({"sandbox", "local"})
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # The in-process sandbox never leaves the process: MockTransport answers before any DNS lookup, and the
 # reserved `.invalid` domain guarantees that a misrouted request could not reach a real host either.
 SANDBOX_BASE_URL = "http://sandbox.invalid/v1"
+LOCAL_BASE_URL = "http://local-lab.invalid/v1"
+LOCAL_API_KEY = "local"  # the lab needs a key to file your work under, not a secret
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 AZURE_TRAINING_TYPES: tuple[str, ...] = ("Standard", "GlobalStandard", "developerTier")
 
@@ -154,22 +161,26 @@ def build_client(
     settings: ProviderSettings,
     *,
     sandbox: SandboxService | None = None,
+    lab: LabTenant | None = None,
     timeout_s: float = 30,
     max_retries: int = 2,
 ) -> openai.OpenAI:
     """Build the client for these settings; an `openai.AzureOpenAI` for an Azure endpoint.
 
     Nothing is read from the environment: operator-provided credentials are the caller's decision.
-    For "sandbox" without a `sandbox`, a fresh private SandboxService is created.
+    For "sandbox" without a `sandbox`, a fresh private SandboxService is created. For "local", the in-process
+    `lab` when no base URL is set, else the `finetune-guide lab serve` at that URL.
     Raises ProviderConfigError when a required field is missing or malformed.
     """
     if settings.kind == "sandbox":
         return _build_sandbox_client(sandbox, timeout_s=timeout_s, max_retries=max_retries)
+    if settings.kind == "local":
+        return _build_local_client(settings, lab, timeout_s=timeout_s, max_retries=max_retries)
     if settings.kind == "openai":
         return _build_openai_client(settings, timeout_s=timeout_s, max_retries=max_retries)
     if settings.kind == "azure":
         return _build_azure_client(settings, timeout_s=timeout_s, max_retries=max_retries)
-    raise ProviderConfigError("kind", f"Unknown provider {settings.kind!r}; choose sandbox, openai or azure.")
+    raise ProviderConfigError("kind", f"Unknown provider {settings.kind!r}; choose sandbox, local, openai or azure.")
 
 
 def _build_sandbox_client(sandbox: SandboxService | None, *, timeout_s: float, max_retries: int) -> openai.OpenAI:
@@ -182,6 +193,36 @@ def _build_sandbox_client(sandbox: SandboxService | None, *, timeout_s: float, m
         project="",
         timeout=timeout_s,
         max_retries=max_retries,
+        http_client=http_client,
+    )
+    return _isolated(client, organization="", project="")
+
+
+def _build_local_client(
+    settings: ProviderSettings, lab: LabTenant | None, *, timeout_s: float, max_retries: int
+) -> openai.OpenAI:
+    base_url = settings.base_url.strip()
+    if base_url:
+        # A `finetune-guide lab serve` elsewhere (a presenter's GPU machine): each key is its own private lab.
+        client = IsolatedOpenAI(
+            api_key=settings.api_key.strip() or LOCAL_API_KEY,
+            base_url=_checked_url(base_url, field="base_url"),
+            organization="",
+            project="",
+            timeout=max(timeout_s, 600),  # the first chat loads a model
+            max_retries=max_retries,
+        )
+        return _isolated(client, organization="", project="")
+    if lab is None:
+        raise ProviderConfigError("lab", "The Local lab is not running in this app; enter the URL of a lab server.")
+    http_client = httpx2.Client(transport=lab.transport(), timeout=max(timeout_s, 600))
+    client = IsolatedOpenAI(
+        api_key=LOCAL_API_KEY,
+        base_url=LOCAL_BASE_URL,
+        organization="",
+        project="",
+        timeout=max(timeout_s, 600),
+        max_retries=0,  # nothing in-process is worth retrying: a retry would only start the work again
         http_client=http_client,
     )
     return _isolated(client, organization="", project="")

@@ -1,4 +1,4 @@
-"""The `finetune-guide` command: a thin adapter over the core (check, estimate, sandbox)."""
+"""The `finetune-guide` command: a thin adapter over the core (check, estimate, sandbox, lab)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from finetune_guide import __version__
 
 # Each module registers one subcommand through register(subparsers) and sets args.handler.
-COMMAND_MODULES: tuple[str, ...] = ("check", "estimate", "sandbox")
+COMMAND_MODULES: tuple[str, ...] = ("check", "estimate", "sandbox", "lab")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -20,7 +20,7 @@ EXIT_UNUSABLE_INPUT = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="finetune-guide",
-        description="Check fine-tuning data, estimate its cost, and run the fine-tuning sandbox.",
+        description="Check fine-tuning data, estimate its cost, run the fine-tuning sandbox, and fine-tune locally.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -68,9 +68,9 @@ class FileCheck:
     billed_tokens_per_epoch: int
 
 
-def check_file(data: bytes, *, model: str, method: str) -> FileCheck:
+def check_file(data: bytes, *, model: str, method: str, role: Literal["train", "validation"] = "train") -> FileCheck:
     """Run the Dataset studio's validator over an uploaded file, as the real service does before training."""
-    report = datasets.analyze(data, model=model, method=method)
+    report = datasets.analyze(data, model=model, method=method, role=role)
     errors = report.errors
     # `issues` keeps a sample per code; `counts` has the exact number of each.
     error_count = sum(n for code, n in report.counts.items() if datasets.severity_of(code) == "error")
@@ -414,11 +414,11 @@ class SandboxService:
         training = self._checked(training_file, root_model(model), method)
         check_error = None
         if training.error_count:
-            check_error = _file_error("training_file", training_file.id, training)
+            check_error = file_error("training_file", training_file.id, training)
         if validation_file is not None and check_error is None:
             validation = self._checked(validation_file, root_model(model), method)
             if validation.error_count:
-                check_error = _file_error("validation_file", validation_file.id, validation)
+                check_error = file_error("validation_file", validation_file.id, validation)
         with self._lock:
             now = self.now()
             examples = max(1, training.examples)
@@ -922,7 +922,8 @@ def _model_not_found(model: str) -> SandboxError:
     )
 
 
-def _file_error(param: str, file_id: str, check: FileCheck) -> dict[str, Any]:
+def file_error(param: str, file_id: str, check: FileCheck) -> dict[str, Any]:
+    """The `error` a job gets when one of its files does not pass the check (the lab shares it)."""
     which = "training" if param == "training_file" else "validation"
     more = f" ({check.error_count} in total)" if check.error_count > 1 else ""
     return {

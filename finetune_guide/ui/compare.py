@@ -66,6 +66,8 @@ def _labels(labels: dict[str, str]) -> Callable[[str], str]:
 def connection_note(current: ProviderSettings) -> None:
     if current.kind == "sandbox":
         st.info(t("compare.sandbox_note"), icon=":material/science:")
+    elif current.kind == "local":
+        st.info(t("compare.local_note"), icon=":material/memory:")
     elif current.kind == "azure":
         st.caption(t("compare.azure_note"))
 
@@ -221,8 +223,14 @@ def _base_input(derived: str, *, deployment: bool) -> str:
 _PRICE_KEYS = ("tuned.input", "tuned.output", "base.input", "base.output")
 
 
+LOCAL_PRICE = Price(0.0, 0.0, as_of="local")
+
+
 def _prices(base_id: str, tuned_id: str, current: ProviderSettings) -> tuple[Price, Price]:
     """Catalog prices for the pair, which the visitor may override (prices change; the catalog is dated)."""
+    if current.kind == "local":
+        # Models on this computer cost nothing per token: costs read $0, and there are no prices to enter.
+        return LOCAL_PRICE, LOCAL_PRICE
     book = catalog.load_catalog()
     provider = _provider(current)
     # A fine-tuned id names its own base ("ft:<base>:…", "<base>.ft-…"); a deployment name does not, so its
@@ -579,7 +587,8 @@ def confirm_and_start(
     # The confirmation belongs to this estimate: other models, examples or prices need a new one.
     digest = hashlib.sha256(repr((found, contenders, judge)).encode()).hexdigest()[:12]
     confirm_key = f"compare.eval.confirm.{digest}"
-    confirmed = st.checkbox(
+    # The lab costs nothing and asks nothing; the sandbox rehearses a paid provider's confirmation on purpose.
+    confirmed = connection.settings().kind == "local" or st.checkbox(
         t("compare.estimate.confirm", calls=count_phrase("calls", found.calls), cost=usd(found.cost_usd)),
         key=confirm_key,
     )

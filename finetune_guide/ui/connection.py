@@ -119,10 +119,19 @@ def get_client() -> openai.OpenAI:
     built = st.session_state.get(state.CONNECTION_CLIENT)
     if isinstance(built, tuple) and len(built) == 2 and built[0] == current:
         return built[1]
-    sandbox = sandbox_service() if current.kind == "sandbox" else None
-    client = providers.build_client(current, sandbox=sandbox)
+    client = _build(current)
     st.session_state[state.CONNECTION_CLIENT] = (current, client)
     return client
+
+
+def _build(settings: ProviderSettings) -> openai.OpenAI:
+    sandbox = sandbox_service() if settings.kind == "sandbox" else None
+    lab = None
+    if settings.kind == "local" and not settings.base_url:
+        from finetune_guide.ui import lab as lab_ui  # noqa: PLC0415 - the lab module draws on this one
+
+        lab = lab_ui.lab_service().tenant() if lab_ui.stack_installed() else None
+    return providers.build_client(settings, sandbox=sandbox, lab=lab)
 
 
 def secrets() -> tuple[str, ...]:
@@ -136,6 +145,8 @@ def fingerprint() -> str:
     current = settings()
     if current.kind == "sandbox":
         return "sandbox"
+    if current.kind == "local":
+        return f"local|{current.base_url}|{current.api_key}"
     where = current.azure_endpoint or current.base_url
     return f"{current.kind}|{where}|{masked(current.api_key or current.azure_ad_token)}"
 
@@ -154,9 +165,16 @@ def provider_label(kind: str) -> str:
     return t(f"connect.kind.{kind}")
 
 
+def connection_label(current: ProviderSettings) -> str:
+    """The provider as the visitor knows it: a lab server is not "this computer"."""
+    if current.kind == "local" and current.base_url:
+        return t("connect.kind_local_server", url=current.base_url)
+    return provider_label(current.kind)
+
+
 def key_summary(current: ProviderSettings) -> str:
     """'sk-…abcd' or the Entra token masked; the only form a key is ever shown in."""
-    if current.kind == "sandbox":
+    if current.kind in providers.FREE_KINDS:
         return t("connect.no_key_needed")
     if current.azure_ad_token and not current.api_key:
         return t("connect.entra_token", token=masked(current.azure_ad_token))
@@ -167,8 +185,8 @@ def connection_status() -> None:
     """Sidebar: which provider this session talks to and its key, masked (the Connect page changes it)."""
     current = settings()
     st.caption(t("connect.status_title"))
-    icon = ":material/science:" if current.kind == "sandbox" else ":material/key:"
-    st.markdown(f"{icon} **{provider_label(current.kind)}**")
+    icon = {"sandbox": ":material/science:", "local": ":material/memory:"}.get(current.kind, ":material/key:")
+    st.markdown(f"{icon} **{connection_label(current)}**")
     st.caption(key_summary(current))
     if uses_operator_credentials():
         st.caption(t("connect.operator_in_use"))
@@ -197,7 +215,7 @@ def _kept_secret(kind: str, typed: str, field: str) -> str:
 
 def _submit(new: ProviderSettings) -> None:
     try:
-        client = providers.build_client(new, sandbox=sandbox_service() if new.kind == "sandbox" else None)
+        client = _build(new)
     except providers.ProviderConfigError as error:
         # Keep what was typed so the visitor fixes one field instead of typing everything again.
         st.session_state[state.CONNECTION_CHECK] = ("config", error.code, "")
@@ -286,7 +304,7 @@ def show_check(check: tuple[str, str, str] | None) -> None:
 
 
 _CONFIG_CODES = frozenset(
-    {"kind", "api_key", "azure_ad_token", "training_type", "base_url", "azure_endpoint", "api_version"}
+    {"kind", "lab", "api_key", "azure_ad_token", "training_type", "base_url", "azure_endpoint", "api_version"}
 )
 
 
@@ -296,6 +314,7 @@ def _secret_placeholder(current: ProviderSettings, kind: str, secret: str, defau
 
 def openai_form(current: ProviderSettings) -> None:
     st.warning(t("connect.openai.closing"), icon=":material/event_busy:")
+    st.caption(t("connect.openai.no_account"))
     mine = current if current.kind == "openai" else ProviderSettings(kind="openai")
     with st.form("connect.openai_form"):
         st.text_input(

@@ -20,6 +20,7 @@ from finetune_guide import catalog, costs, datasets, jobs, providers
 from finetune_guide.jobs import Action, JobRequest, JobView, Problem
 from finetune_guide.providers import ProviderSettings
 from finetune_guide.ui import connection, learn, state
+from finetune_guide.ui import lab as lab_ui
 from finetune_guide.ui.i18n import current_language, t
 from finetune_guide.ui.markdown import literal
 
@@ -82,7 +83,7 @@ def client_or_stop() -> openai.OpenAI:
 
 
 def connection_banner(current: ProviderSettings) -> None:
-    label = connection.provider_label(current.kind)
+    label = connection.connection_label(current)
     if current.kind == "sandbox":
         scenario = connection.sandbox_service().scenario
         st.info(t("jobs.banner_sandbox", provider=label), icon=":material/science:")
@@ -91,6 +92,8 @@ def connection_banner(current: ProviderSettings) -> None:
                 t("connect.sandbox.scenario_active", scenario=t(f"connect.sandbox.scenarios.{scenario}")),
                 icon=":material/theater_comedy:",
             )
+    elif current.kind == "local":
+        st.info(t("jobs.banner_local", provider=label), icon=":material/memory:")
     else:
         st.info(
             t("jobs.banner_paid", provider=label, masked=connection.key_summary(current)),
@@ -261,13 +264,16 @@ def pick_method() -> str:
 
 def pick_model(client: openai.OpenAI, current: ProviderSettings, method: str) -> str:
     """A base model from the catalog (filtered by provider and method) or one of your fine-tuned models."""
-    book = catalog.load_catalog()
-    wanted = CATALOG_METHODS.get(method, method)
-    base = [e.snapshot for e in book.for_provider(_catalog_provider(current)) if wanted in e.methods.value]
     listed = my_models(client, current)
-    if current.kind == "sandbox" and listed:
-        base = [m for m in base if m in listed] or base
-    tuned = [m for m in listed if jobs.is_fine_tuned_model(m)]
+    if current.kind == "local":
+        base, tuned = lab_ui.model_options(listed)
+    else:
+        book = catalog.load_catalog()
+        wanted = CATALOG_METHODS.get(method, method)
+        base = [e.snapshot for e in book.for_provider(_catalog_provider(current)) if wanted in e.methods.value]
+        if current.kind == "sandbox" and listed:
+            base = [m for m in base if m in listed] or base
+        tuned = [m for m in listed if jobs.is_fine_tuned_model(m)]
     source = "base"
     if tuned:
         source = str(
@@ -319,6 +325,9 @@ def _auto_number(
 
 def job_options(current: ProviderSettings, method: str, model: str, examples: int) -> JobRequest:
     """Hyperparameters, suffix, seed and (on Azure) the training tier; files are filled in at start."""
+    if current.kind == "local":
+        lab_ui.model_note(model)
+        return lab_ui.job_options(method, model)
     columns = st.columns(4 if method == "dpo" else 3)
     epochs = _auto_number(columns[0], "epochs", minimum=1, maximum=50, default=costs.default_epochs(examples), step=1)
     batch = _auto_number(columns[1], "batch", minimum=1, maximum=256, default=1, step=1)
@@ -375,6 +384,8 @@ def review(current: ProviderSettings, request: JobRequest, report: datasets.Data
     if current.kind == "sandbox":
         st.success(t("jobs.review.free"), icon=":material/science:")
         return not issues
+    if current.kind == "local":
+        return lab_ui.review(current, request, report) and not issues
     tier = jobs.AZURE_TRAINING_TIERS.get(request.training_type, "standard")
     plan = costs.EstimatePlan(
         model=request.model,
@@ -629,14 +640,20 @@ def _job_panel(job_id: str, polling: bool) -> None:
     st.subheader(t("jobs.view.title", id=view.id))
     _timeline(view, bool(metrics))
     _facts(view, metrics)
+    if connection.settings().kind == "local":
+        lab_ui.live_facts(job, view)
     if view.error is not None:
         show_problem(jobs.describe_job_error(view.error))
     job_actions(client, view)
+    if connection.settings().kind == "local":
+        lab_ui.stop_button(client, view)
     _charts(job_id, metrics)
     _events_log(events)
     _checkpoints(client, view)
     if view.status == "succeeded":
         _success(view)
+    if connection.settings().kind == "local" and view.status in {"succeeded", "cancelled"}:
+        lab_ui.after_run(client, view, job)
     reads: tuple[Action, ...] = ("retrieve_job", "list_events", "list_checkpoints")
     for action in reads:
         show_code(action, job_id=job_id)
@@ -776,13 +793,6 @@ def _checkpoints(client: openai.OpenAI, view: JobView) -> None:
 
 # --- cancel, pause, resume (each confirmed first) -----------------------------------------------------------
 
-_ACTIONS_BY_STATUS: dict[str, tuple[Action, ...]] = {
-    "validating_files": ("cancel_job",),
-    "queued": ("cancel_job",),
-    "running": ("pause_job", "cancel_job"),
-    "paused": ("resume_job", "cancel_job"),
-}
-
 
 def _ask(job_id: str, action: str | None) -> None:
     key = f"jobs.pending_action.{job_id}"
@@ -794,7 +804,7 @@ def _ask(job_id: str, action: str | None) -> None:
 
 def job_actions(client: openai.OpenAI, view: JobView) -> None:
     """Cancel, pause and resume as the job's status allows, each asked once more before it is sent."""
-    offered = _ACTIONS_BY_STATUS.get(view.status, ())
+    offered = jobs.allowed_actions(view.status, connection.settings().kind)
     if not offered:
         return
     pending = st.session_state.get(f"jobs.pending_action.{view.id}")

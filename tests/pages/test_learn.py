@@ -1,5 +1,5 @@
 """Learn page:
-- lists the ten lessons and opens the first by default;
+- lists the eleven lessons and opens the first by default;
 - ?lesson=<id> opens that lesson (a shared link);
 - an unknown ?lesson= falls back to the first lesson without an error;
 - submitting the knowledge check shows a score and an explanation for every option;
@@ -15,7 +15,7 @@ PAGE = "app_pages/learn.py"
 def test_first_lesson_opens_by_default() -> None:
     app = open_page(PAGE)
     assert app.selectbox(key="learn.lesson").value == "what-is-fine-tuning"
-    assert len(app.selectbox(key="learn.lesson").options) == 10
+    assert len(app.selectbox(key="learn.lesson").options) == 11
 
 
 def test_shared_link_opens_the_named_lesson() -> None:
@@ -50,7 +50,7 @@ def test_marking_read_moves_the_progress() -> None:
     app = open_page(PAGE)
     app.button(key="learn.mark_read.what-is-fine-tuning").click().run()
     assert not app.exception
-    assert "1 of 10" in app.get("progress")[0].proto.text
+    assert "1 of 11" in app.get("progress")[0].proto.text
 
 
 def test_polish_lessons_and_quiz() -> None:

@@ -19,6 +19,7 @@ EXPECTED_LESSONS = (
     "function-calling",
     "continuous-dpo-rft",
     "deploying-and-operating",
+    "open-model-lora",
 )
 
 
@@ -27,7 +28,7 @@ def lessons() -> dict[str, tuple[content.Lesson, ...]]:
     return {language: content.load_lessons(language) for language in LANGUAGES}
 
 
-def test_the_ten_lessons_exist_in_order_in_every_language(lessons: dict[str, tuple[content.Lesson, ...]]) -> None:
+def test_the_eleven_lessons_exist_in_order_in_every_language(lessons: dict[str, tuple[content.Lesson, ...]]) -> None:
     for language in LANGUAGES:
         assert tuple(lesson.id for lesson in lessons[language]) == EXPECTED_LESSONS, language
 
