@@ -249,7 +249,7 @@ class SandboxService:
         self._jobs: dict[str, _Job] = {}
         self._models: dict[str, _FineTunedModel] = {}
         self._checkpoint_models: dict[str, tuple[replies.Example, ...]] = {}
-        self._checks: dict[tuple[str, str, str], FileCheck] = {}  # files never change, so neither do checks
+        self._checks: dict[tuple[str, str, str, str], FileCheck] = {}  # files never change, so neither do checks
 
     # -- settings ------------------------------------------------------------------------------------------
 
@@ -416,7 +416,7 @@ class SandboxService:
         if training.error_count:
             check_error = file_error("training_file", training_file.id, training)
         if validation_file is not None and check_error is None:
-            validation = self._checked(validation_file, root_model(model), method)
+            validation = self._checked(validation_file, root_model(model), method, role="validation")
             if validation.error_count:
                 check_error = file_error("validation_file", validation_file.id, validation)
         with self._lock:
@@ -467,11 +467,13 @@ class SandboxService:
             self._advance(job, now)
             return self._job_json(job, now)
 
-    def _checked(self, stored: _File, model: str, method: str) -> FileCheck:
-        key = (stored.id, model, method)
+    def _checked(
+        self, stored: _File, model: str, method: str, role: Literal["train", "validation"] = "train"
+    ) -> FileCheck:
+        key = (stored.id, model, method, role)
         found = self._checks.get(key)
         if found is None:
-            found = check_file(stored.data, model=model, method=method)
+            found = check_file(stored.data, model=model, method=method, role=role)
             self._checks[key] = found
         return found
 

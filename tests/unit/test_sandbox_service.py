@@ -3,7 +3,7 @@
 - a job walks validating_files → queued → running → succeeded as the (fake) clock moves, at each speed
 - metrics events fall with seeded noise; checkpoints cover the last three epochs; a results CSV per dialect
 - trained_tokens equals the validator's billed tokens; estimated_finish while queued or running
-- a bad file fails the job in validation, naming the first bad line
+- a bad file fails the job in validation, naming the first bad line; a small validation file is fine
 - pause, resume and cancel; "paused" does not break the SDK
 - files, jobs, events and checkpoints paginate; models list, retrieve and delete
 - chat: a fine-tuned model answers from its closest example, a base model generically, both labelled
@@ -240,6 +240,17 @@ def test_estimated_finish_is_given_while_queued_or_running_and_matches_the_finis
 
 def all_events(client: openai.OpenAI, job_id: str) -> list[FineTuningJobEvent]:
     return list(client.fine_tuning.jobs.list_events(job_id, limit=100))
+
+
+def test_a_five_example_validation_file_is_accepted(client: openai.OpenAI, clock: FakeClock) -> None:
+    # Like the course's own validation-data.jsonl: validation files have no minimum number of examples.
+    job = client.fine_tuning.jobs.create(
+        training_file=upload(client, chat_jsonl()).id,
+        validation_file=upload(client, chat_jsonl(5), "valid.jsonl").id,
+        model=base_model(client),
+    )
+    clock.advance(600)
+    assert client.fine_tuning.jobs.retrieve(job.id).status == "succeeded"
 
 
 def test_metrics_events_carry_losses_and_accuracy_that_improve(client: openai.OpenAI, clock: FakeClock) -> None:
