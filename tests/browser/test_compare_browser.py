@@ -50,6 +50,10 @@ def _train_a_sandbox_model(page: Page, app_url: str, tmp_path: Path) -> None:
     wait_idle(page)
     page.get_by_role("button", name="Start the job", exact=False).click()
     wait_idle(page)
+    # The page reruns as a whole once the job succeeds; a click on the sidebar during that rerun can be lost, so
+    # the switch to Compare waits for the finished job and a quiet page.
+    expect(page.get_by_text("Training finished", exact=False).first).to_be_visible(timeout=60_000)
+    wait_idle(page)
 
 
 @pytest.mark.browser
