@@ -9,15 +9,13 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx2
 
+from finetune_guide.sandbox.api import FineTuningAPI, Operation
 from finetune_guide.sandbox.errors import SandboxError, bad_request
 from finetune_guide.sandbox.simulation import SCENARIOS, SPEEDS, Dialect, new_id
-
-if TYPE_CHECKING:
-    from finetune_guide.sandbox.service import Operation, SandboxService
 
 JSON_TYPE = "application/json"
 MAX_BODY_BYTES = 25 * 1024 * 1024
@@ -69,7 +67,7 @@ def split_dialect(path: str) -> tuple[Dialect, bool, str] | None:
     return None
 
 
-def dispatch(service: SandboxService, request: httpx2.Request) -> httpx2.Response:
+def dispatch(service: FineTuningAPI, request: httpx2.Request) -> httpx2.Response:
     """Answer a request; every failure becomes the JSON error the real service would send."""
     try:
         response = _route(service, request)
@@ -94,7 +92,7 @@ def help_response() -> httpx2.Response:
     )
 
 
-def _route(service: SandboxService, request: httpx2.Request) -> httpx2.Response:
+def _route(service: FineTuningAPI, request: httpx2.Request) -> httpx2.Response:
     path = request.url.path
     if path in {"", "/"} and request.method == "GET":
         return help_response()
@@ -151,7 +149,7 @@ def _unauthorized(dialect: Dialect) -> SandboxError:
 # --- handlers ---------------------------------------------------------------------------------------------
 
 
-def _upload_file(service: SandboxService, call: Call) -> httpx2.Response:
+def _upload_file(service: FineTuningAPI, call: Call) -> httpx2.Response:
     fields, files = _multipart(call.request)
     purpose = fields.get("purpose", "")
     if not purpose:
@@ -162,7 +160,7 @@ def _upload_file(service: SandboxService, call: Call) -> httpx2.Response:
     return _json(200, service.upload_file(filename=filename, purpose=purpose, data=data, dialect=call.dialect))
 
 
-def _list_files(service: SandboxService, call: Call) -> httpx2.Response:
+def _list_files(service: FineTuningAPI, call: Call) -> httpx2.Response:
     order = call.query.get("order", "desc")
     if order not in {"asc", "desc"}:
         raise bad_request("order must be 'asc' or 'desc'.", param="order")
@@ -175,24 +173,24 @@ def _list_files(service: SandboxService, call: Call) -> httpx2.Response:
     return _json(200, page)
 
 
-def _retrieve_file(service: SandboxService, call: Call, file_id: str) -> httpx2.Response:
+def _retrieve_file(service: FineTuningAPI, call: Call, file_id: str) -> httpx2.Response:
     return _json(200, service.retrieve_file(file_id))
 
 
-def _delete_file(service: SandboxService, call: Call, file_id: str) -> httpx2.Response:
+def _delete_file(service: FineTuningAPI, call: Call, file_id: str) -> httpx2.Response:
     return _json(200, service.delete_file(file_id))
 
 
-def _file_content(service: SandboxService, call: Call, file_id: str) -> httpx2.Response:
+def _file_content(service: FineTuningAPI, call: Call, file_id: str) -> httpx2.Response:
     data = service.file_content(file_id)
     return httpx2.Response(200, content=data, headers={"content-type": "application/octet-stream"})
 
 
-def _create_job(service: SandboxService, call: Call) -> httpx2.Response:
+def _create_job(service: FineTuningAPI, call: Call) -> httpx2.Response:
     return _json(200, service.create_job(_json_body(call), dialect=call.dialect))
 
 
-def _list_jobs(service: SandboxService, call: Call) -> httpx2.Response:
+def _list_jobs(service: FineTuningAPI, call: Call) -> httpx2.Response:
     metadata = {
         key[len("metadata[") : -1]: value
         for key, value in call.query.items()
@@ -202,41 +200,41 @@ def _list_jobs(service: SandboxService, call: Call) -> httpx2.Response:
     return _json(200, page)
 
 
-def _retrieve_job(service: SandboxService, call: Call, job_id: str) -> httpx2.Response:
+def _retrieve_job(service: FineTuningAPI, call: Call, job_id: str) -> httpx2.Response:
     return _json(200, service.retrieve_job(job_id))
 
 
-def _change_job(action: str) -> Callable[[SandboxService, Call, str], httpx2.Response]:
-    def handler(service: SandboxService, call: Call, job_id: str) -> httpx2.Response:
+def _change_job(action: str) -> Callable[[FineTuningAPI, Call, str], httpx2.Response]:
+    def handler(service: FineTuningAPI, call: Call, job_id: str) -> httpx2.Response:
         operations = {"cancel": service.cancel_job, "pause": service.pause_job, "resume": service.resume_job}
         return _json(200, operations[action](job_id))
 
     return handler
 
 
-def _list_events(service: SandboxService, call: Call, job_id: str) -> httpx2.Response:
+def _list_events(service: FineTuningAPI, call: Call, job_id: str) -> httpx2.Response:
     page = service.list_events(job_id, after=call.query.get("after") or None, limit=_limit(call, 20))
     return _json(200, page)
 
 
-def _list_checkpoints(service: SandboxService, call: Call, job_id: str) -> httpx2.Response:
+def _list_checkpoints(service: FineTuningAPI, call: Call, job_id: str) -> httpx2.Response:
     page = service.list_checkpoints(job_id, after=call.query.get("after") or None, limit=_limit(call, 10))
     return _json(200, page)
 
 
-def _list_models(service: SandboxService, call: Call) -> httpx2.Response:
+def _list_models(service: FineTuningAPI, call: Call) -> httpx2.Response:
     return _json(200, service.list_models())
 
 
-def _retrieve_model(service: SandboxService, call: Call, model: str) -> httpx2.Response:
+def _retrieve_model(service: FineTuningAPI, call: Call, model: str) -> httpx2.Response:
     return _json(200, service.retrieve_model(model))
 
 
-def _delete_model(service: SandboxService, call: Call, model: str) -> httpx2.Response:
+def _delete_model(service: FineTuningAPI, call: Call, model: str) -> httpx2.Response:
     return _json(200, service.delete_model(model))
 
 
-def _chat(service: SandboxService, call: Call, deployment: str | None = None) -> httpx2.Response:
+def _chat(service: FineTuningAPI, call: Call, deployment: str | None = None) -> httpx2.Response:
     body = _json_body(call)
     completion = service.chat_completion(body, model=deployment)
     if body.get("stream") is True:
@@ -246,11 +244,11 @@ def _chat(service: SandboxService, call: Call, deployment: str | None = None) ->
     return _json(200, completion)
 
 
-def _deployment_chat(service: SandboxService, call: Call, deployment: str) -> httpx2.Response:
+def _deployment_chat(service: FineTuningAPI, call: Call, deployment: str) -> httpx2.Response:
     return _chat(service, call, deployment)
 
 
-def _settings(service: SandboxService, call: Call) -> httpx2.Response:
+def _settings(service: FineTuningAPI, call: Call) -> httpx2.Response:
     if call.method == "POST":
         body = _json_body(call)
         try:

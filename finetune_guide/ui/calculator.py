@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -781,35 +780,16 @@ def summary_rows(book: Catalog, result: Estimate, url: str) -> list[tuple[str, s
     return rows
 
 
-def to_csv(rows: list[tuple[str, str]]) -> str:
-    buffer = io.StringIO()
-    pd.DataFrame(rows, columns=[t("calculator.export.item"), t("calculator.export.value")]).to_csv(buffer, index=False)
-    return buffer.getvalue()
-
-
-def to_markdown(rows: list[tuple[str, str]]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = [
-        f"# {t('calculator.title')}",
-        "",
-        f"| {t('calculator.export.item')} | {t('calculator.export.value')} |",
-        "| --- | --- |",
-    ]
-    lines += [f"| {cell(label)} | {cell(value)} |" for label, value in rows]
-    return "\n".join(lines) + "\n"
-
-
 def render_share_and_export(book: Catalog, result: Estimate, query: Mapping[str, str]) -> None:
     url = share_url(query)
     st.code(url, language=None, wrap_lines=True)
     st.caption(t("calculator.share_help"))
     rows = summary_rows(book, result, url)
+    columns = (t("calculator.export.item"), t("calculator.export.value"))
     buttons = st.container(horizontal=True)
     buttons.download_button(
         t("calculator.download_csv"),
-        to_csv(rows),
+        costs.estimate_csv(rows, columns),
         file_name="fine-tuning-estimate.csv",
         mime="text/csv",
         on_click="ignore",
@@ -818,7 +798,7 @@ def render_share_and_export(book: Catalog, result: Estimate, query: Mapping[str,
     )
     buttons.download_button(
         t("calculator.download_md"),
-        to_markdown(rows),
+        costs.estimate_markdown(rows, columns, t("calculator.title")),
         file_name="fine-tuning-estimate.md",
         mime="text/markdown",
         on_click="ignore",

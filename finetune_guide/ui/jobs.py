@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -437,21 +436,6 @@ def _source_caption(figure: catalog.Figure[float], *, flagged: bool) -> None:
 # --- starting a job -----------------------------------------------------------------------------------------
 
 
-def _upload(client: openai.OpenAI, picked: PickedFile) -> str | None:
-    """This file's id at this provider: uploaded once per session, again only if it is gone."""
-    uploads: dict[tuple[str, str], str] = st.session_state.setdefault(state.JOBS_UPLOADS, {})
-    key = (connection.fingerprint(), picked.sha256)
-    known = uploads.get(key)
-    if known and call("retrieve_job", lambda: client.files.retrieve(known), quiet=True) is not None:
-        return known
-    once = client.with_options(max_retries=jobs.sdk_max_retries("upload_file"))
-    uploaded = call("upload_file", lambda: once.files.create(file=(picked.name, picked.data), purpose="fine-tune"))
-    if uploaded is None:
-        return None
-    uploads[key] = uploaded.id
-    return str(uploaded.id)
-
-
 def remember_job(job_id: str) -> None:
     """Keep the id of a job this session created, so a failing list or a lost connection never loses it."""
     created: list[dict[str, str]] = st.session_state.setdefault(state.JOBS_CREATED, [])
@@ -474,37 +458,27 @@ def start_job(
     validation: PickedFile | None,
     request: JobRequest,
 ) -> str | None:
-    """Upload the files and create the job once; a create with an unclear outcome is looked up, not redone."""
+    """Upload the files and create the job once (the rules live in jobs.start_job); show how it ended."""
+    uploads: dict[tuple[str, str], str] = st.session_state.setdefault(state.JOBS_UPLOADS, {})
     with st.spinner(t("jobs.starting")):
-        training_id = _upload(client, train)
-        validation_id = _upload(client, validation) if validation is not None else None
-        if training_id is None or (validation is not None and validation_id is None):
-            return None
-        tag = uuid.uuid4().hex
-        ready = replace(
+        started = jobs.start_job(
+            client,
             request,
-            training_file=training_id,
-            validation_file=validation_id,
-            metadata=((jobs.REQUEST_TAG, tag),),
+            current.kind,
+            training=train,
+            validation=validation,
+            uploads=uploads,
+            connection=connection.fingerprint(),
+            secrets=connection.secrets(),
         )
-        params = jobs.create_params(ready, current.kind)
-        once = client.with_options(max_retries=jobs.sdk_max_retries("create_job"))
-        try:
-            job = once.fine_tuning.jobs.create(**params)
-        except openai.OpenAIError as error:
-            problem = jobs.describe_exception(error, connection.secrets())
-            if jobs.outcome_unknown("create_job", problem):
-                listed = call("list_jobs", lambda: client.fine_tuning.jobs.list(limit=50), quiet=True)
-                views = [jobs.job_view(j) for j in listed.data] if listed is not None else []
-                found = jobs.find_job_by_request(views, tag)
-                if found is not None:
-                    remember_job(found.id)
-                    st.session_state[state.JOBS_FLASH] = t("jobs.created_after_all", id=found.id)
-                    return found.id
-            show_problem(problem, "create_job")
+        if started.job_id is None:
+            for problem in started.problems:
+                show_problem(problem, started.failed_action)
             return None
-    remember_job(job.id)
-    return str(job.id)
+    remember_job(started.job_id)
+    if started.outcome == "found_after_all":
+        st.session_state[state.JOBS_FLASH] = t("jobs.created_after_all", id=started.job_id)
+    return started.job_id
 
 
 def switch_to_list() -> None:

@@ -17,8 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from finetune_guide import dataset_fixes, datasets
-from finetune_guide.datasets import DatasetReport, Issue
+from finetune_guide import datasets
+from finetune_guide.datasets import DatasetReport, Issue, columns, fixes, tables
 from finetune_guide.ui import state
 from finetune_guide.ui.i18n import current_language, t
 from finetune_guide.ui.markdown import literal
@@ -124,7 +124,7 @@ def analysis(loaded: Loaded, model: str, method: str, *, role: str = "train") ->
 def _loaded(
     origin: str, name: str, data: bytes, sample: datasets.Sample | None = None, derived: bool = False
 ) -> Loaded:
-    is_table = PurePath(name).suffix.lower() in dataset_fixes.TABLE_SUFFIXES
+    is_table = PurePath(name).suffix.lower() in tables.TABLE_SUFFIXES
     return Loaded(origin, name, data, hashlib.sha256(data).hexdigest(), is_table, derived, sample)
 
 
@@ -229,27 +229,25 @@ def as_jsonl(loaded: Loaded) -> Loaded | None:
         return loaded
     st.info(t("studio.table_intro"))
     try:
-        table = _cached(
-            _derived(), ("table", loaded.sha256), lambda: dataset_fixes.read_table(loaded.data, loaded.name)
-        )
-    except dataset_fixes.TableError as problem:
+        table = _cached(_derived(), ("table", loaded.sha256), lambda: tables.read_table(loaded.data, loaded.name))
+    except tables.TableError as problem:
         st.error(t("studio.table_unreadable", detail=literal(str(problem))))
         return None
-    columns = list(table.columns)
+    names = list(table.columns)
     none = "—"
     with st.container(border=True):
         st.markdown(f"**{t('studio.mapping_title')}**")
         first, second, third = st.columns(3)
         user = first.selectbox(
-            t("studio.mapping_user"), columns, index=_guess(columns, _USER_NAMES, 0), key="studio.map_user"
+            t("studio.mapping_user"), names, index=columns.guess_user_column(names), key="studio.map_user"
         )
         assistant = second.selectbox(
             t("studio.mapping_assistant"),
-            columns,
-            index=_guess(columns, _ASSISTANT_NAMES, 1),
+            names,
+            index=columns.guess_assistant_column(names),
             key="studio.map_assistant",
         )
-        system = third.selectbox(t("studio.mapping_system"), [none, *columns], key="studio.map_system")
+        system = third.selectbox(t("studio.mapping_system"), [none, *names], key="studio.map_system")
         prompt = ""
         if system == none:
             prompt = st.text_input(t("studio.mapping_prompt"), key="studio.map_prompt")
@@ -257,10 +255,8 @@ def as_jsonl(loaded: Loaded) -> Loaded | None:
     if user == assistant:
         st.warning(t("studio.mapping_same"))
         return None
-    mapping = dataset_fixes.ColumnMapping(str(user), str(assistant), None if system == none else str(system), prompt)
-    conversion = _cached(
-        _derived(), ("convert", loaded.sha256, mapping), lambda: dataset_fixes.table_to_chat(table, mapping)
-    )
+    mapping = tables.ColumnMapping(str(user), str(assistant), None if system == none else str(system), prompt)
+    conversion = _cached(_derived(), ("convert", loaded.sha256, mapping), lambda: tables.table_to_chat(table, mapping))
     if conversion.skipped_rows:
         shown = ", ".join(str(row) for row in conversion.skipped_rows[:20])
         st.warning(t("studio.mapping_skipped", count=len(conversion.skipped_rows), rows=shown))
@@ -282,26 +278,6 @@ def as_jsonl(loaded: Loaded) -> Loaded | None:
         True,
         loaded.sample,
     )
-
-
-_USER_NAMES = ("user", "question", "prompt", "input", "pytanie", "pytania", "wejście", "zapytanie")
-_ASSISTANT_NAMES = (
-    "assistant",
-    "answer",
-    "response",
-    "completion",
-    "output",
-    "odpowiedź",
-    "odpowiedz",
-    "odpowiedzi",
-)
-
-
-def _guess(columns: list[str], names: tuple[str, ...], fallback: int) -> int:
-    for index, column in enumerate(columns):
-        if column.strip().lower() in names:
-            return index
-    return min(fallback, len(columns) - 1)
 
 
 def hand_on(loaded: Loaded, model: str, method: str) -> None:
@@ -594,7 +570,7 @@ def _raw_row(line: int, example: dict[str, Any], tokens: int | None) -> dict[str
 # --- fixes
 
 
-FIXES = ("drop_invalid", "strip", "dedupe", "system_prompt", "legacy", "split")
+FIXES = fixes.FIX_IDS
 
 
 def fixes_tab(loaded: Loaded, report: DatasetReport, model: str, method: str) -> None:
@@ -614,9 +590,9 @@ def fixes_tab(loaded: Loaded, report: DatasetReport, model: str, method: str) ->
     if st.session_state.get(state.STUDIO_FIX) != key:
         return
     with st.spinner(t("studio.fix_working")):
-        result = _cached(_derived(), key, lambda: _apply(fix, loaded.data, params, model, method))
+        result = _cached(_derived(), key, lambda: fixes.apply_fix(fix, loaded.data, params, model=model, method=method))
     stem = PurePath(loaded.name).stem
-    if isinstance(result, dataset_fixes.Split):
+    if isinstance(result, fixes.Split):
         _preview_split(loaded, result, stem, model, method)
     else:
         _preview_fix(loaded, report, result, name=f"{stem}.{fix}.jsonl", model=model, method=method)
@@ -644,31 +620,10 @@ def _fix_params(fix: str) -> dict[str, Any] | None:
     return {}
 
 
-def _apply(fix: str, data: bytes, params: dict[str, Any], model: str, method: str) -> Any:
-    if fix == "drop_invalid":
-        return dataset_fixes.drop_invalid_lines(data, model=model, method=method)
-    if fix == "strip":
-        return dataset_fixes.strip_whitespace(data)
-    if fix == "dedupe":
-        return dataset_fixes.remove_duplicates(data)
-    if fix == "system_prompt":
-        return dataset_fixes.add_system_prompt(
-            data, params["prompt"], method=method, replace_existing=params["replace"]
-        )
-    if fix == "legacy":
-        return dataset_fixes.prompt_completion_to_chat(
-            data,
-            system_prompt=params["system"],
-            prompt_separator=params["separator"],
-            stop_sequence=params["stop"],
-        )
-    return dataset_fixes.split_train_validation(data, validation_ratio=params["ratio"], seed=params["seed"])
-
-
 def _preview_fix(
     loaded: Loaded,
     report: DatasetReport,
-    result: dataset_fixes.FixResult,
+    result: fixes.FixResult,
     *,
     name: str,
     model: str,
@@ -707,7 +662,7 @@ def _preview_fix(
         st.rerun()
 
 
-def _preview_split(loaded: Loaded, split: dataset_fixes.Split, stem: str, model: str, method: str) -> None:
+def _preview_split(loaded: Loaded, split: fixes.Split, stem: str, model: str, method: str) -> None:
     train_name, validation_name = f"{stem}.train.jsonl", f"{stem}.validation.jsonl"
     train = Loaded(
         loaded.origin,

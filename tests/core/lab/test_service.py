@@ -32,7 +32,7 @@ import openai
 import pytest
 
 from finetune_guide.lab import runner
-from finetune_guide.lab import service as lab_service
+from finetune_guide.lab import tenant as lab_tenant
 from finetune_guide.lab.service import LabService
 from finetune_guide.providers import ProviderSettings, build_client
 from finetune_guide.sandbox import SandboxService
@@ -381,7 +381,7 @@ def test_an_unknown_model_is_refused(client: openai.OpenAI, training_file: str) 
 def test_not_enough_memory_is_refused_with_the_numbers_and_nothing_is_queued(
     lab: LabService, client: openai.OpenAI, training_file: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lab_service, "available_memory_gb", lambda: 0.1)
+    monkeypatch.setattr(lab_tenant, "available_memory_gb", lambda: 0.1)
     before = len(lab.store.jobs())
     with pytest.raises(openai.BadRequestError) as refused:
         client.fine_tuning.jobs.create(training_file=training_file, model="Qwen/Qwen2.5-0.5B-Instruct")
