@@ -4,14 +4,14 @@ import streamlit as st
 
 from finetune_guide.learning import progress_as_csv, progress_as_json, summarise_progress
 from finetune_guide.ui import learn
-from finetune_guide.ui.i18n import current_language, t
+from finetune_guide.ui.i18n import current_language, dated, t
 
 language = current_language()
 lessons = learn.lessons(language)
 by_id = {lesson.id: lesson for lesson in lessons}
 
 st.title(t("learn.title"))
-st.caption(t("learn.purpose"))
+st.caption(t("learn.purpose", count=len(lessons)))
 if not lessons:
     st.info(t("learn.no_lessons"))
     st.stop()
@@ -34,9 +34,10 @@ st.header(lesson.title, divider="gray")
 st.caption(t("learn.meta", minutes=lesson.minutes, as_of=lesson.as_of.isoformat()))
 with st.container(border=True):
     st.markdown(f"**{t('learn.objectives')}**")
-    st.markdown("\n".join(f"- {objective}" for objective in lesson.objectives))
+    st.markdown("\n".join(f"- {dated(objective)}" for objective in lesson.objectives))
 
-st.markdown(lesson.body)
+# Relative dates ("in 29 days") are computed now, not written into the lesson: see finetune_guide/relative_dates.py.
+st.markdown(dated(lesson.body))
 
 st.subheader(t("learn.sources"))
 st.markdown("\n".join(f"- [{source.title}]({source.url})" for source in lesson.sources))

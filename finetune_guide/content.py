@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +31,7 @@ PAGES: tuple[str, ...] = (
     "compare",
 )
 RESOURCE_KINDS: tuple[str, ...] = ("concept", "how-to", "tutorial", "video", "tool")
-RESOURCE_PROVIDERS: tuple[str, ...] = ("OpenAI", "Azure", "Hugging Face", "W&B", "community")
+RESOURCE_PROVIDERS: tuple[str, ...] = ("OpenAI", "Azure", "Microsoft Research", "Hugging Face", "W&B", "community")
 
 
 class ContentError(ValueError):
@@ -227,6 +230,95 @@ def load_resources(root: Path | None = None, languages: tuple[str, ...] = ("en",
     return tuple(built)
 
 
+@dataclass(frozen=True, slots=True)
+class SearchSynonyms:
+    """Words a learner may type for one idea (folded, split into words), and words a search ignores."""
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    ignored: frozenset[str]
+
+
+# Letters NFKD does not take apart, folded by hand so "łódź" finds "lodz".
+_FOLD_EXTRA = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Text for comparison: accents removed (NFKD), case folded, Polish ł and a few other letters spelled out."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).translate(_FOLD_EXTRA)
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The folded words of a text; punctuation and hyphens separate words ("fine-tuning" is two)."""
+    return tuple(_WORD.findall(fold(text)))
+
+
+def load_search_synonyms(root: Path | None = None) -> SearchSynonyms:
+    """content/search_synonyms.yaml: groups of words and phrases that mean the same in a search."""
+    path = (root or CONTENT_DIR) / "search_synonyms.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    groups = raw.get("groups") if isinstance(raw, dict) else None
+    _require(isinstance(groups, list) and bool(groups), path, "needs a non-empty 'groups' list")
+    assert isinstance(groups, list)
+    built: list[tuple[tuple[str, ...], ...]] = []
+    for number, group in enumerate(groups, start=1):
+        _require(
+            isinstance(group, list) and len(group) >= 2 and all(_nonempty_str(item) for item in group),
+            f"{path} group {number}",
+            "needs at least two words or phrases",
+        )
+        phrases = tuple(dict.fromkeys(words(item) for item in group if words(item)))
+        _require(len(phrases) >= 2, f"{path} group {number}", "needs at least two different words or phrases")
+        built.append(phrases)
+    ignored = raw.get("ignored", [])
+    _require(isinstance(ignored, list) and all(map(_nonempty_str, ignored)), path, "'ignored' must list words")
+    return SearchSynonyms(tuple(built), frozenset(word for item in ignored for word in words(item)))
+
+
+@functools.lru_cache(maxsize=1)
+def default_search_synonyms() -> SearchSynonyms:
+    """The synonym table of the content folder, read once per process."""
+    return load_search_synonyms()
+
+
+def _stem(word: str) -> str:
+    """A crude stem for prefix matching, so inflected forms meet: "dostrajanie" ~ "dostrajania", "modele" ~ "model"."""
+    if len(word) >= 7:
+        return word[:-2]
+    if len(word) == 6:
+        return word[:-1]
+    return word
+
+
+def _phrase_in(phrase: tuple[str, ...], haystack: frozenset[str]) -> bool:
+    """Every word of the phrase occurs; words of up to three letters ("DPO", "RAG", "2") only as whole words."""
+    return all(
+        part in haystack if len(part) <= 3 else any(word.startswith(_stem(part)) for word in haystack)
+        for part in phrase
+    )
+
+
+def _query_terms(query: str, synonyms: SearchSynonyms) -> list[tuple[tuple[str, ...], ...]]:
+    """The query as terms to match, each a set of alternative phrases; longer synonym phrases are taken first."""
+    tokens = [token for token in words(query) if token not in synonyms.ignored] or list(words(query))
+    by_phrase = {phrase: group for group in synonyms.groups for phrase in group}
+    longest = max((len(phrase) for phrase in by_phrase), default=1)
+    terms: list[tuple[tuple[str, ...], ...]] = []
+    index = 0
+    while index < len(tokens):
+        for size in range(min(longest, len(tokens) - index), 0, -1):
+            candidate = tuple(tokens[index : index + size])
+            if candidate in by_phrase:
+                terms.append(by_phrase[candidate])
+                index += size
+                break
+        else:
+            terms.append(((tokens[index],),))
+            index += 1
+    return terms
+
+
 def search_resources(
     resources: tuple[Resource, ...],
     language: str,
@@ -235,20 +327,39 @@ def search_resources(
     kinds: frozenset[str] = frozenset(),
     providers: frozenset[str] = frozenset(),
     lesson: str = "",
+    lesson_titles: Mapping[str, str] | None = None,
+    kind_labels: Mapping[str, str] | None = None,
+    synonyms: SearchSynonyms | None = None,
 ) -> tuple[Resource, ...]:
-    """Resources matching every given filter; the query matches title, description and URL, case-blind."""
-    needle = query.strip().casefold()
-    return tuple(
-        resource
-        for resource in resources
-        if (not kinds or resource.kind in kinds)
-        and (not providers or resource.provider in providers)
-        and (not lesson or resource.lesson == lesson)
-        and (
-            not needle
-            or needle
-            in " ".join(
-                (resource.title.get(language, ""), resource.description.get(language, ""), resource.url)
-            ).casefold()
-        )
-    )
+    """Resources matching every filter and every word of the query, in library order.
+
+    A query word matches a word of the title, description, kind, provider, URL or the supporting lesson's title
+    that starts with it (roughly stemmed), ignoring accents and case; a word from the synonym table also matches
+    every other word of its group ("DPO" finds "preference", "cena" finds "price")."""
+    table = synonyms if synonyms is not None else default_search_synonyms()
+    terms = _query_terms(query, table)
+    titles = lesson_titles or {}
+    labels = kind_labels or {}
+    found = []
+    for resource in resources:
+        if (kinds and resource.kind not in kinds) or (providers and resource.provider not in providers):
+            continue
+        if lesson and resource.lesson != lesson:
+            continue
+        if terms:
+            text = " ".join(
+                (
+                    resource.title.get(language, ""),
+                    resource.description.get(language, ""),
+                    resource.kind,
+                    labels.get(resource.kind, ""),
+                    resource.provider,
+                    titles.get(resource.lesson, ""),
+                    resource.url,
+                )
+            )
+            haystack = frozenset(words(text))
+            if not all(any(_phrase_in(phrase, haystack) for phrase in term) for term in terms):
+                continue
+        found.append(resource)
+    return tuple(found)

@@ -32,6 +32,7 @@ SIGNALS = frozenset(
         "no_evaluation", "manual_evaluation", "grader_available",
         "no_data", "little_data",
         "preference_pairs", "gradable_examples", "needs_formatting", "documents_only",
+        "azure_customer", "openai_customer", "new_customer", "history_unsure",
         "openai_active", "openai_closed", "azure", "open_models", "provider_undecided",
         "small_budget", "budget_unknown", "no_budget",
     }
@@ -59,7 +60,7 @@ REASONS: tuple[str, ...] = (
     "small_budget",
 )  # fmt: skip
 ADVICE: tuple[str, ...] = (
-    "openai_active", "openai_closed", "openai_status", "openai_ended", "azure_tiers", "open_models",
+    "openai_active", "openai_closed", "openai_status", "openai_ended", "azure_tiers", "azure_new", "open_models",
     "rft_where", "dpo_where",
 )  # fmt: skip
 
@@ -115,6 +116,7 @@ class ProviderDates:
     openai_rft_model_shutdown: date
     azure_training_gpt4o_until: date
     azure_training_gpt41_until: date
+    azure_training_o4mini_until: date
     sources: tuple[str, ...]
 
 
@@ -397,25 +399,40 @@ def _advice(code: str, **values: date) -> ProviderAdvice:
 
 
 def _provider_advice(outcome: Outcome, signals: set[str], d: ProviderDates, today: date) -> list[ProviderAdvice]:
+    """Where the learner can train. Hosted fine-tuning takes existing customers only, so a provider is advised
+    only to someone with a history there; everyone else is pointed at Foundry's open models and their own LoRA."""
     openai_open = today < d.openai_jobs_end
-    azure = _advice("azure_tiers", gpt4o=d.azure_training_gpt4o_until, gpt41=d.azure_training_gpt41_until)
+    openai_customer = "openai_customer" in signals
+    if "azure_customer" in signals:
+        azure = _advice(
+            "azure_tiers",
+            gpt4o=d.azure_training_gpt4o_until,
+            gpt41=d.azure_training_gpt41_until,
+            o4mini=d.azure_training_o4mini_until,
+        )
+    else:
+        # A new Azure subscription gets gpt-5 RFT by invitation and Foundry's open models, not gpt-4.1 or gpt-4o.
+        azure = _advice("azure_new")
     open_models = _advice("open_models")
+    closed = _advice("openai_closed", new=d.openai_new_orgs_closed, inactive=d.openai_inactive_orgs_closed)
     found: list[ProviderAdvice] = []
-    if "openai_active" in signals and openai_open:
+    if "openai_active" in signals and openai_customer and openai_open:
         found += [_advice("openai_active", end=d.openai_jobs_end, models=d.openai_base_models_shutdown)]
         found += [azure, open_models]
-    elif "openai_active" in signals:
+    elif "openai_active" in signals and openai_customer:
         found += [_advice("openai_ended", end=d.openai_jobs_end), azure, open_models]
-    elif "openai_closed" in signals:
-        closed = _advice("openai_closed", new=d.openai_new_orgs_closed, inactive=d.openai_inactive_orgs_closed)
-        found += [closed, azure, open_models]
+    elif signals & {"openai_active", "openai_closed"}:
+        # "Active on OpenAI" without an OpenAI history is a contradiction; the safe reading is the closed door.
+        found += [_advice("openai_ended", end=d.openai_jobs_end) if not openai_open else closed, azure, open_models]
     elif "azure" in signals:
-        found.append(azure)
+        found += [azure] if "azure_customer" in signals else [azure, open_models]
     elif "open_models" in signals:
         found.append(open_models)
-    else:
+    elif openai_customer:
         status = "openai_status" if openai_open else "openai_ended"
         found += [_advice(status, new=d.openai_new_orgs_closed, end=d.openai_jobs_end), azure, open_models]
+    else:
+        found += [closed if openai_open else _advice("openai_ended", end=d.openai_jobs_end), azure, open_models]
     if outcome == "rft":
         found.append(_advice("rft_where", retired=d.openai_rft_model_shutdown))
     if outcome == "dpo" or (outcome == "sft" and "preference_pairs" in signals):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -38,6 +39,28 @@ def score_quiz(questions: Sequence[QuizQuestion], chosen: Sequence[int | None]) 
     answers = tuple(chosen[i] if i < len(chosen) else None for i in range(len(questions)))
     right = tuple(answer == question.correct_index for question, answer in zip(questions, answers, strict=True))
     return QuizResult(correct=sum(right), total=len(questions), chosen=answers, right=right)
+
+
+def option_orders(questions: Sequence[QuizQuestion], seed: int) -> tuple[tuple[int, ...], ...]:
+    """For each question, the order in which to show its options (as original indexes), fixed by the seed.
+
+    The same seed gives the same order, so a page rerun shows the quiz unchanged; a new attempt takes a new seed."""
+    orders = []
+    for number, question in enumerate(questions, start=1):
+        order = list(range(len(question.options)))
+        # Reproducible on purpose: the order is no secret, it only has to be the same on every rerun.
+        random.Random(f"{seed}:{number}").shuffle(order)  # noqa: S311
+        orders.append(tuple(order))
+    return tuple(orders)
+
+
+def unanswered(questions: Sequence[QuizQuestion], chosen: Sequence[int | None]) -> tuple[int, ...]:
+    """The numbers (from 1) of the questions with no answer, so the learner can be told before scoring."""
+    return tuple(
+        number
+        for number, _question in enumerate(questions, start=1)
+        if number > len(chosen) or chosen[number - 1] is None
+    )
 
 
 def summarise_progress(

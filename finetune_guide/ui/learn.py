@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from finetune_guide import content
-from finetune_guide.learning import QuizResult, score_quiz
+from finetune_guide.learning import QuizResult, option_orders, score_quiz, unanswered
 from finetune_guide.ui import state
 from finetune_guide.ui.i18n import t
 
@@ -18,6 +20,11 @@ def lessons(language: str) -> tuple[content.Lesson, ...]:
 @st.cache_data(show_spinner=False)
 def resources() -> tuple[content.Resource, ...]:
     return content.load_resources()
+
+
+@st.cache_data(show_spinner=False)
+def search_synonyms() -> content.SearchSynonyms:
+    return content.load_search_synonyms()
 
 
 def _progress() -> dict[str, dict[str, int | bool]]:
@@ -64,36 +71,80 @@ PAGE_FILES: dict[str, str] = {
 }
 
 
+def _quiz_seed_key(lesson: content.Lesson) -> str:
+    return f"learn.quiz_seed.{lesson.language}.{lesson.id}"
+
+
+def quiz_seed(lesson: content.Lesson) -> int:
+    """The seed of the current attempt: kept for the session, so reruns show the options in the same order."""
+    seed = st.session_state.setdefault(_quiz_seed_key(lesson), secrets.randbelow(2**31))
+    return int(seed)
+
+
+def new_attempt(lesson: content.Lesson) -> None:
+    """Forget the score and the answers and take the next seed, so the options come in a new order."""
+    st.session_state[_quiz_seed_key(lesson)] = quiz_seed(lesson) + 1
+    for key in (f"learn.quiz_result.{lesson.language}.{lesson.id}", f"learn.quiz_blanks.{lesson.language}.{lesson.id}"):
+        st.session_state.pop(key, None)
+
+
+def _blank_warning(numbers: tuple[int, ...]) -> str:
+    listed = ", ".join(map(str, numbers))
+    return t("learn.blank_warning_one" if len(numbers) == 1 else "learn.blank_warning_many", numbers=listed)
+
+
 def knowledge_check(lesson: content.Lesson) -> None:
-    """The lesson's quiz as a form; after submitting, every option shows why it is right or wrong."""
+    """The lesson's quiz as a form, its options shuffled per attempt; blanks are named before they are scored;
+    after scoring, every option shows why it is right or wrong."""
     result_key = f"learn.quiz_result.{lesson.language}.{lesson.id}"
+    blanks_key = f"learn.quiz_blanks.{lesson.language}.{lesson.id}"
+    seed = quiz_seed(lesson)
+    orders = option_orders(lesson.quiz, seed)
     with st.form(f"learn.quiz.{lesson.id}"):
         chosen: list[int | None] = []
-        for number, question in enumerate(lesson.quiz, start=1):
+        for number, (question, order) in enumerate(zip(lesson.quiz, orders, strict=True), start=1):
             texts = [option.text for option in question.options]
             chosen.append(
                 st.radio(
                     f"{number}. {question.question}",
-                    range(len(texts)),
+                    order,
                     format_func=texts.__getitem__,
                     index=None,
-                    key=f"learn.quiz.{lesson.language}.{lesson.id}.{number}",
+                    key=f"learn.quiz.{lesson.language}.{lesson.id}.{seed}.{number}",
                 )
             )
         if st.form_submit_button(t("learn.check_answers"), type="primary"):
-            submitted = score_quiz(lesson.quiz, chosen)
-            st.session_state[result_key] = submitted
-            record_quiz(lesson.id, submitted)
+            blanks = unanswered(lesson.quiz, chosen)
+            if blanks and st.session_state.get(blanks_key) != blanks:
+                # First submit with blanks: say which, and score only if the learner submits them again.
+                st.session_state[blanks_key] = blanks
+            else:
+                st.session_state.pop(blanks_key, None)
+                was_read = lesson.id in read_lessons()
+                submitted = score_quiz(lesson.quiz, chosen)
+                st.session_state[result_key] = submitted
+                record_quiz(lesson.id, submitted)
+                if not was_read:
+                    # The quiz has just counted the lesson as read: redraw, so "Mark as read" and the lesson
+                    # list above this form show it.
+                    st.rerun()
+    pending = st.session_state.get(blanks_key)
+    if pending:
+        st.warning(_blank_warning(tuple(pending)), icon=":material/help:")
     result = st.session_state.get(result_key)
     if not isinstance(result, QuizResult):
         return
     st.metric(t("learn.score"), t("learn.score_value", correct=result.correct, total=result.total))
-    for number, (question, answer, right) in enumerate(
-        zip(lesson.quiz, result.chosen, result.right, strict=True), start=1
+    for number, (question, order, answer, right) in enumerate(
+        zip(lesson.quiz, orders, result.chosen, result.right, strict=True), start=1
     ):
         with st.expander(f"{'✅' if right else '❌'} {number}. {question.question}", expanded=not right):
-            for index, option in enumerate(question.options):
+            for index in order:
+                option = question.options[index]
                 marker = "✔️" if option.correct else ("✖️" if index == answer else "•")
                 picked = t("learn.your_answer") if index == answer else ""
                 st.markdown(f"{marker} **{option.text}** {picked}")
                 st.caption(option.why)
+    if st.button(t("learn.try_again"), key=f"learn.try_again.{lesson.language}.{lesson.id}", icon=":material/shuffle:"):
+        new_attempt(lesson)
+        st.rerun()

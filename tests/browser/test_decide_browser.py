@@ -21,6 +21,7 @@ SFT_READY = {
     "evaluation": "holdout",
     "data": "some",
     "data_kind": "demonstrations",
+    "history": "none",
     "provider": "openai_new",
     "budget": "approved",
 }
@@ -29,6 +30,7 @@ GRADABLE = {
     "problem": "reasoning",
     "evaluation": "grader",
     "data_kind": "gradable",
+    "history": "azure",  # RFT is trained on Azure by existing customers only
     "provider": "azure",
 }
 

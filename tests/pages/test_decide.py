@@ -1,5 +1,5 @@
 """Decide page ("Should I fine-tune?"):
-- the wizard starts at question 1 of 9 with a progress bar; Back is disabled on the first question and Next
+- the wizard starts at question 1 of 10 with a progress bar; Back is disabled on the first question and Next
   until the question has an answer;
 - answering and pressing Next walks from the first question to an explained result, in English and Polish;
 - Back returns to the previous question with its answer kept;
@@ -34,6 +34,7 @@ SFT_READY = {
     "evaluation": "holdout",
     "data": "some",
     "data_kind": "demonstrations",
+    "history": "none",
     "provider": "openai_new",
     "budget": "approved",
 }

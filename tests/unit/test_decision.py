@@ -21,7 +21,8 @@ STRINGS = {lang: i18n.load_strings(lang) for lang in i18n.LANGUAGES}
 TRAINING = {"sft", "dpo", "rft", "rag_and_ft"}
 
 # A team ready for supervised fine-tuning: 200 examples of consistent JSON output, a measured prompt
-# baseline, a held-out set and an approved budget on Azure. Each scenario changes a few answers.
+# baseline, a held-out set and an approved budget on Azure, where it already fine-tunes (Azure takes existing
+# fine-tuning customers only). Each scenario changes a few answers.
 READY = {
     "problem": "format",
     "knowledge": "no",
@@ -30,6 +31,7 @@ READY = {
     "evaluation": "holdout",
     "data": "some",
     "data_kind": "demonstrations",
+    "history": "azure",
     "provider": "azure",
     "budget": "approved",
 }
@@ -109,25 +111,41 @@ SCENARIOS = [
         "sft",
         {"rft_needs_grader"},
     ),
+    # Was "train on Azure or an open model" with Azure's tiers: Azure now refuses a new customer (issue 17).
     Scenario(
-        "new OpenAI organisation -> train on Azure or an open model",
+        "new OpenAI organisation with no Azure history -> an open model in the Local lab, not Azure's tiers",
+        {"provider": "openai_new", "history": "none"},
+        "sft",
+        advice={"openai_closed", "azure_new", "open_models"},
+        steps={"landscape", "open_model_lora", "jobs"},
+    ),
+    Scenario(
+        "new to OpenAI but an existing Azure customer -> Azure's tiers still apply",
         {"provider": "openai_new"},
         "sft",
         advice={"openai_closed", "azure_tiers", "open_models"},
         steps={"landscape"},
     ),
+    # Was Azure's tiers: an OpenAI customer without an Azure history cannot move to Azure's gpt-4.1 or gpt-4o.
     Scenario(
         "active OpenAI organisation may train until 2027-01-06",
-        {"provider": "openai_active"},
+        {"provider": "openai_active", "history": "openai"},
         "sft",
-        advice={"openai_active", "azure_tiers", "open_models"},
+        advice={"openai_active", "azure_new", "open_models"},
     ),
     Scenario(
         "active OpenAI organisation after 2027-01-06 is told jobs have ended",
-        {"provider": "openai_active"},
+        {"provider": "openai_active", "history": "both"},
         "sft",
         advice={"openai_ended", "azure_tiers"},
         today=date(2027, 2, 1),
+    ),
+    Scenario(
+        "Azure chosen without an Azure history -> what a new subscription may train, and open models",
+        {"history": "none"},
+        "sft",
+        advice={"azure_new", "open_models"},
+        steps={"open_model_lora", "jobs"},
     ),
     Scenario(
         "knowledge and format -> RAG and fine-tuning",
@@ -195,11 +213,18 @@ SCENARIOS = [
         {"needs_formatting"},
     ),
     Scenario("open models -> open-model advice only", {"provider": "open_models"}, "sft", advice={"open_models"}),
+    # The OpenAI status is for an organisation with an OpenAI history; without one OpenAI is simply closed.
     Scenario(
         "undecided provider -> the OpenAI status, Azure and open models",
-        {"provider": "undecided"},
+        {"provider": "undecided", "history": "both"},
         "sft",
         advice={"openai_status", "azure_tiers", "open_models"},
+    ),
+    Scenario(
+        "undecided provider, Azure history only -> OpenAI is closed, Azure's tiers and open models",
+        {"provider": "undecided"},
+        "sft",
+        advice={"openai_closed", "azure_tiers", "open_models"},
     ),
 ]
 
@@ -330,7 +355,8 @@ def test_every_question_and_answer_has_text(lang: str) -> None:
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_code_the_rules_can_give_has_text(lang: str) -> None:
     text = strict_text(lang)
-    dates = {name: "2027-01-06" for name in ("end", "models", "new", "inactive", "gpt4o", "gpt41", "retired")}
+    names = ("end", "models", "new", "inactive", "gpt4o", "gpt41", "o4mini", "retired")
+    dates = {name: "2027-01-06" for name in names}
     for outcome in decision.OUTCOMES:
         text(f"decide.outcome.{outcome}.title")
         text(f"decide.outcome.{outcome}.summary")
@@ -477,3 +503,61 @@ def test_arbitrary_link_text_never_crashes_and_keeps_only_valid_answers(raw: str
     for question_id, answer_id in decoded.answers.items():
         question = GUIDE.question(question_id)
         assert question is not None and question.answer(answer_id) is not None
+
+
+# --- new or existing customer (issue 17) -----------------------------------------------------------------
+
+CLOSED_TO_NEWCOMERS = {"azure_tiers", "openai_active", "openai_status"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(complete_answers, st.dates(date(2026, 6, 1), date(2027, 12, 31)))
+def test_a_new_customer_is_never_recommended_a_closed_provider(answers: dict[str, str], today: date) -> None:
+    for history in ("none", "unsure"):
+        result = recommend({**answers, "history": history}, GUIDE, today=today)
+        codes = {item.code for item in result.provider_advice}
+        assert not codes & CLOSED_TO_NEWCOMERS, (history, answers, codes)
+        assert "open_models" in codes or "azure_new" in codes
+        assert "open_model_lora" in {step.code for step in result.next_steps}
+
+
+@pytest.mark.parametrize("provider", ["azure", "openai_new", "undecided"])
+def test_an_existing_azure_customer_can_still_be_sent_to_azure(provider: str) -> None:
+    result = recommend({**READY, "provider": provider, "history": "azure"}, GUIDE, today=TODAY)
+    advice = {item.code: item.params for item in result.provider_advice}
+    assert "azure_tiers" in advice and "azure_new" not in advice
+    assert advice["azure_tiers"] == {"gpt4o": "2027-04-01", "gpt41": "2027-04-14", "o4mini": "2027-04-16"}
+
+
+def test_azure_never_scores_highest_for_a_new_customer() -> None:
+    def access(history: str, provider: str) -> int:
+        answers = {**READY, "history": history, "provider": provider}
+        return recommend(answers, GUIDE, today=TODAY).score("budget_access")
+
+    assert access("none", "azure") < access("none", "open_models")
+    assert access("azure", "azure") >= access("azure", "open_models") - 20
+    provider = GUIDE.question("provider")
+    assert provider is not None
+    new_scores = {answer.id: access("none", answer.id) for answer in provider.answers}
+    assert max(new_scores, key=new_scores.__getitem__) != "azure"
+
+
+def test_active_on_openai_without_an_openai_history_is_told_the_door_is_closed() -> None:
+    result = recommend({**READY, "provider": "openai_active", "history": "none"}, GUIDE, today=TODAY)
+    codes = {item.code for item in result.provider_advice}
+    assert "openai_closed" in codes and "openai_active" not in codes
+
+
+def test_the_azure_dates_match_the_catalog() -> None:
+    from finetune_guide.catalog import load_catalog, resolve_model  # noqa: PLC0415
+
+    book = load_catalog()
+    dates = GUIDE.providers
+    for alias, expected in (
+        ("gpt-4o", dates.azure_training_gpt4o_until),
+        ("gpt-4.1", dates.azure_training_gpt41_until),
+        ("o4-mini", dates.azure_training_o4mini_until),
+    ):
+        figure = resolve_model(book, alias, "azure").training_retirement
+        assert figure is not None and figure.value == expected, alias
+    assert book.openai.new_jobs_until.value == dates.openai_jobs_end
