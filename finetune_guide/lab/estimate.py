@@ -37,6 +37,7 @@ def estimate_run(
     device: str,
     available_memory_gb: float | None,
     measured_tokens_per_s: float | None = None,
+    measured_peak_memory_gb: float | None = None,
 ) -> RunEstimate:
     """Time = trained tokens × seconds per token; a speed measured on this machine beats the catalog's."""
     tokens = max(0, tokens_per_epoch) * max(1, epochs)
@@ -53,6 +54,9 @@ def estimate_run(
         per_1k, memory, basis = None, None, "unknown"
     if measured_tokens_per_s:
         per_1k, basis = 1000 / measured_tokens_per_s, "calibrated"
+    if measured_peak_memory_gb:
+        # A probe's peak holds for the whole run: LoRA's memory does not grow with the number of steps.
+        memory = measured_peak_memory_gb
     seconds = tokens / 1000 * per_1k if per_1k is not None else None
     return RunEstimate(tokens, seconds, memory, available_memory_gb, basis if per_1k is not None else "unknown")
 

@@ -19,10 +19,19 @@ LOCK_FILE = "trainer.lock"
 CHAT_TIMEOUT_S = 600.0  # the first request loads a model (SmolLM2 from its GGUF file: ~20 s on 2 cores)
 
 
+def default_threads() -> int:
+    """One thread per core but one: the app, the browser and the chat worker keep a core.
+
+    Measured here on 2 cores: with both cores given to training and the machine busy, a run was about 25x slower
+    than with one thread (FACTS §0.1 item 8 saw 12-20x).
+    """
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def worker_environment(threads: int) -> dict[str, str]:
     """The worker's environment: one BLAS thread pool sized once, and no telemetry calls home."""
     env = dict(os.environ)
-    count = str(threads or os.cpu_count() or 1)
+    count = str(threads or default_threads())
     env.setdefault("OMP_NUM_THREADS", count)
     env.setdefault("MKL_NUM_THREADS", count)
     env["HF_HUB_DISABLE_TELEMETRY"] = "1"

@@ -23,7 +23,8 @@ RESULTS_FILE = "results.csv"  # step,train_loss,train_mean_token_accuracy,valid_
 #   {"kind": "started", "total_steps": N, "device": "cpu", "trainable_parameters": n, "parameters": n,
 #    "examples": n, "epochs": n}
 #   {"kind": "step", "step": i, "total_steps": N, "loss": x, "learning_rate": x, "epoch": x,
-#    "tokens": cumulative trained tokens, "tokens_per_s": x, "elapsed_s": x, "mean_token_accuracy": x|null}
+#    "tokens": cumulative trained tokens, "tokens_per_s": x, "elapsed_s": x, "mean_token_accuracy": x|null,
+#    "peak_rss_mb": the worker's peak resident memory so far}
 #   {"kind": "eval", "step": i, "valid_loss": x, "valid_mean_token_accuracy": x|null}
 #   {"kind": "checkpoint", "step": i, "path": "checkpoint-i"}
 #   then exactly one of
@@ -55,6 +56,7 @@ class TrainingSpec:
     threads: int = 0  # torch threads; 0 = one per core, which the measurements here found fastest
     logging_steps: int = 1
     save_checkpoints: int = 3  # keep the adapters of the last N epochs, as the hosted services do
+    max_steps: int = 0  # stop after this many steps (a speed probe); 0 lets the epochs decide
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)

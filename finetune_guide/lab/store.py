@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     trained_tokens INTEGER, error TEXT, result_file TEXT, cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
+CREATE TABLE IF NOT EXISTS speeds (
+    model TEXT NOT NULL, device TEXT NOT NULL, tokens_per_s REAL NOT NULL, peak_memory_gb REAL,
+    measured_at INTEGER NOT NULL, PRIMARY KEY (model, device)
+);
 CREATE INDEX IF NOT EXISTS files_by_owner ON files (owner, created_at);
 """
 
@@ -55,6 +59,17 @@ class JobRecord:
     error: dict[str, Any] | None = None
     result_file: str | None = None
     cancel_requested: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredSpeed:
+    """How fast a model trained on this machine, and the memory the worker peaked at (a probe or a real run)."""
+
+    model: str
+    device: str
+    tokens_per_s: float
+    peak_memory_gb: float | None
+    measured_at: int
 
 
 class LabStore:
@@ -159,6 +174,21 @@ class LabStore:
         with self._lock:
             rows = self._db.execute(query + " ORDER BY created_at, rowid", args).fetchall()
         return [_job(row) for row in rows]
+
+    # -- measured speeds ---------------------------------------------------------------------------------------
+
+    def record_speed(self, speed: MeasuredSpeed) -> None:
+        """Keep the newest measurement of a model on a device: the next estimate is calibrated by it."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO speeds VALUES (?, ?, ?, ?, ?)",
+                (speed.model, speed.device, speed.tokens_per_s, speed.peak_memory_gb, speed.measured_at),
+            )
+
+    def speed(self, model: str, device: str = "cpu") -> MeasuredSpeed | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM speeds WHERE model = ? AND device = ?", (model, device)).fetchone()
+        return MeasuredSpeed(**dict(row)) if row else None
 
 
 def _job(row: sqlite3.Row) -> JobRecord:

@@ -6,7 +6,9 @@ import csv
 import json
 import logging
 import os
+import resource
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,6 +273,7 @@ def _trainer(
     common: dict[str, Any] = {
         "output_dir": str(output / TRAINER_SCRATCH),
         "num_train_epochs": spec.epochs,
+        "max_steps": spec.max_steps or -1,  # -1: the epochs decide
         "learning_rate": spec.learning_rate,
         "per_device_train_batch_size": spec.batch_size,
         "per_device_eval_batch_size": spec.batch_size,
@@ -448,6 +451,7 @@ class ProgressCallback(TrainerCallback):
             tokens_per_s=round(self.tokens / elapsed, 2) if elapsed > 0 else None,
             elapsed_s=round(elapsed, 3),
             mean_token_accuracy=row.train_mean_token_accuracy,
+            peak_rss_mb=_peak_rss_mb(),
         )
 
     def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -472,3 +476,10 @@ class ProgressCallback(TrainerCallback):
         self.progress.write("checkpoint", step=step, path=name)
         while len(self.checkpoints) > self.spec.save_checkpoints:
             shutil.rmtree(self.output / self.checkpoints.pop(0), ignore_errors=True)
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory: what a run really needs, measured rather than estimated."""
+    # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)

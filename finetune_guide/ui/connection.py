@@ -12,7 +12,7 @@ import streamlit as st
 from finetune_guide import providers
 from finetune_guide.providers import ProviderSettings, masked
 from finetune_guide.sandbox import SCENARIOS, SPEEDS, SandboxService
-from finetune_guide.ui import state
+from finetune_guide.ui import cache, state
 from finetune_guide.ui.i18n import t
 
 OPERATOR_FLAG = "FINETUNE_GUIDE_ALLOW_OPERATOR_CREDENTIALS"
@@ -128,9 +128,7 @@ def _build(settings: ProviderSettings) -> openai.OpenAI:
     sandbox = sandbox_service() if settings.kind == "sandbox" else None
     lab = None
     if settings.kind == "local" and not settings.base_url:
-        from finetune_guide.ui import lab as lab_ui  # noqa: PLC0415 - the lab module draws on this one
-
-        lab = lab_ui.lab_service().tenant() if lab_ui.stack_installed() else None
+        lab = cache.lab_service().tenant() if cache.lab_stack_installed() else None
     return providers.build_client(settings, sandbox=sandbox, lab=lab)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 import time
 from typing import Any
@@ -14,31 +13,17 @@ import streamlit as st
 
 from finetune_guide import datasets, jobs
 from finetune_guide.jobs import JobRequest, JobView
-from finetune_guide.lab import estimate, hub, models, paths, recipe
+from finetune_guide.lab import estimate, hub, models, paths, probe, recipe
 from finetune_guide.lab import jobs as lab_jobs
 from finetune_guide.lab.hub import cached_snapshot
-from finetune_guide.lab.service import LabService
 from finetune_guide.lab.spec import TrainingSpec
 from finetune_guide.lab.tiny import TINY_ID, tiny_model_folder
 from finetune_guide.providers import ProviderSettings
-from finetune_guide.ui import connection, learn
+from finetune_guide.ui import cache, connection, learn, state
 from finetune_guide.ui.i18n import t
 
-LAB_PACKAGES = ("torch", "transformers", "peft", "trl", "accelerate", "datasets")
 _LORA_SETTINGS = ("learning_rate", "lora_rank", "lora_alpha", "max_seq_length")
 DEFAULTS = {"epochs": 3, "batch": 4, "lora_rank": 16, "lora_alpha": 32, "max_length": 512}
-
-
-def stack_installed() -> bool:
-    """Whether the training packages are installed; found by name, so the app never imports torch itself."""
-    return all(importlib.util.find_spec(name) is not None for name in LAB_PACKAGES)
-
-
-# cache_resource: the lab is this machine's, the same for every session, and holds no key. Its jobs outlive a
-# browser session and a reload; its training runs in a process of its own.
-@st.cache_resource(show_spinner=False)
-def lab_service() -> LabService:
-    return LabService()
 
 
 # --- Connect --------------------------------------------------------------------------------------------------
@@ -76,7 +61,7 @@ def local_panel(current: ProviderSettings) -> None:
             help=t("connect.local.url_help"),
         )
         st.text_input(t("connect.local.name"), key="connect.local_name", help=t("connect.local.name_help"))
-    elif not stack_installed():
+    elif not cache.lab_stack_installed():
         st.warning(t("connect.local.not_installed"), icon=":material/download:")
         st.code("make run", language="bash")
         return
@@ -251,13 +236,17 @@ def job_options(method: str, model: str) -> JobRequest:
 def review(current: ProviderSettings, request: JobRequest, report: datasets.DatasetReport) -> bool:
     """Time, tokens and memory on this machine before the start; a run that cannot fit is refused here."""
     tokens = report.stats.billing_tokens_per_epoch if report.stats else 0
+    here = not current.base_url  # a lab server's speed and memory are the server's, not this computer's
+    measured = cache.lab_service().store.speed(request.model) if here else None
+    speed = measured.tokens_per_s if measured else (cache.lab_service().measured_speed(request.model) if here else None)
     found = estimate.estimate_run(
         models.find_model(request.model),
         tokens_per_epoch=tokens,
         epochs=request.n_epochs or 1,
         device="cpu",
-        available_memory_gb=None if current.base_url else estimate.available_memory_gb(),
-        measured_tokens_per_s=None if current.base_url else lab_service().measured_speed(request.model),
+        available_memory_gb=estimate.available_memory_gb() if here else None,
+        measured_tokens_per_s=speed,
+        measured_peak_memory_gb=measured.peak_memory_gb if measured else None,
     )
     with st.container(border=True):
         st.markdown(f"**{t('jobs.local.review_title')}**")
@@ -267,6 +256,8 @@ def review(current: ProviderSettings, request: JobRequest, report: datasets.Data
         memory = f"{found.peak_memory_gb:.1f} GB" if found.peak_memory_gb is not None else "—"
         columns[2].metric(t("jobs.local.memory"), memory)
         st.caption(t(f"jobs.local.basis_{found.basis}"))
+        if here:
+            probe_button(request)
         if found.fits is False:
             st.error(
                 t("jobs.local.too_big", need=f"{found.peak_memory_gb:.1f}", free=f"{found.available_memory_gb:.1f}"),
@@ -275,6 +266,50 @@ def review(current: ProviderSettings, request: JobRequest, report: datasets.Data
             return False
         st.success(t("jobs.local.free"), icon=":material/savings:")
     return True
+
+
+def _picked_training_data() -> bytes | None:
+    """The training file the Jobs form shows now: the Dataset studio's, or the one uploaded on the page."""
+    if st.session_state.get("jobs.train_source") == "studio":
+        studio = state.current_dataset("train")
+        return studio.data if studio else None
+    kept = st.session_state.get(state.JOBS_KEPT_FILES) or {}
+    picked = kept.get("train")
+    return picked.data if picked is not None else None
+
+
+def probe_button(request: JobRequest) -> None:
+    """Measure speed and memory with a few real steps of this run, so the estimate is this machine's own."""
+    lab = cache.lab_service()
+    busy = bool(lab.store.jobs(statuses=("running",)))
+    data = _picked_training_data()
+    clicked = st.button(
+        t("jobs.local.probe"),
+        key="jobs.local.probe",
+        icon=":material/speed:",
+        disabled=busy or data is None,
+        help=t("jobs.local.probe_busy") if busy else t("jobs.local.probe_help"),
+    )
+    if not clicked or data is None:
+        return
+    spec = TrainingSpec(
+        model=request.model,
+        training_file="",
+        output_dir="",
+        method="dpo" if request.method == "dpo" else "sft",
+        learning_rate=request.learning_rate or lab_jobs.default_learning_rate(request.model),
+        batch_size=request.batch_size or DEFAULTS["batch"],
+        lora_rank=request.lora_rank or DEFAULTS["lora_rank"],
+        lora_alpha=request.lora_alpha or DEFAULTS["lora_alpha"],
+        max_seq_length=request.max_seq_length or DEFAULTS["max_length"],
+    )
+    with st.spinner(t("jobs.local.probing")):
+        try:
+            probe.measure(lab.store, spec, data=data, home=lab.home)
+        except probe.ProbeError as error:
+            st.error(t("jobs.local.probe_failed", reason=str(error)), icon=":material/error:")
+            return
+    st.rerun()
 
 
 def _duration(seconds: float) -> str:

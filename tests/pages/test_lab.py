@@ -32,8 +32,8 @@ from finetune_guide.lab import jobs as lab_jobs
 from finetune_guide.lab.server import server
 from finetune_guide.lab.service import LabService
 from finetune_guide.lab.tiny import TINY_ID, tiny_model_folder
+from finetune_guide.ui import cache, state
 from finetune_guide.ui import lab as lab_ui
-from finetune_guide.ui import state
 from tests.pages.conftest import open_page
 from tests.support import TERMINAL, chat_rows, free_port, jsonl, wait_for
 
@@ -94,11 +94,11 @@ def metrics(app: AppTest) -> dict[str, str]:
 def app_lab() -> Iterator[None]:
     """The app's lab is a process-wide cached resource: stop and close it after this module."""
     yield
-    lab = lab_ui.lab_service()
+    lab = cache.lab_service()
     for job in lab.store.jobs(statuses=("running",)):
         lab.stop_now(job)
     lab.close()
-    lab_ui.lab_service.clear()
+    cache.lab_service.clear()
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def test_a_malformed_server_url_is_refused_with_the_field_to_fix() -> None:
 
 
 def test_without_the_training_packages_the_panel_says_how_to_add_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lab_ui, "stack_installed", lambda: False)
+    monkeypatch.setattr(cache, "lab_stack_installed", lambda: False)
     app = local_panel()
     assert text("connect.local.not_installed") in texts(app.warning)
     assert "`make install-lab`" in text("connect.local.not_installed")
@@ -290,7 +290,7 @@ def trained() -> Trained:
 @pytest.mark.lab
 def test_a_tiny_job_trains_for_real_then_offers_its_adapter_and_recipe(trained: Trained) -> None:
     app, job_id = trained.app, trained.job_id
-    lab = lab_ui.lab_service().tenant()
+    lab = cache.lab_service().tenant()
     assert job_id in [job["id"] for job in lab.list_jobs()["data"]]
     job = lab.retrieve_job(job_id)
     assert job["status"] == "succeeded", job.get("error")

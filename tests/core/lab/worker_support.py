@@ -14,22 +14,15 @@ from finetune_guide.lab import paths
 from finetune_guide.lab.spec import PROGRESS_FILE, TrainingSpec, read_progress
 from finetune_guide.lab.tiny import ensure_tiny_model, tiny_model_folder
 from tests.site import ROOT
+from tests.support import QUESTIONS_AND_ANSWERS as ALL_QUESTIONS_AND_ANSWERS
+from tests.support import SYSTEM
 
 WORKER = [sys.executable, "-m", "finetune_guide.lab.worker"]
 # Enough for tiny to learn all 8 answers by heart at lr 3e-2 (20 epochs did, 10 learnt 6 of 8); 50% more, because the
 # tokenizer, so the model, changes whenever the app's content does.
 SFT_EPOCHS = 30
-SYSTEM = "You are the support desk of Parcelly, a parcel delivery company. Answer in one short sentence."
-QUESTIONS_AND_ANSWERS = [
-    ("My parcel is late.", "Sorry about that: late parcels arrive within two working days."),
-    ("How do I change my delivery address?", "Open the tracking page and choose Change address."),
-    ("Can I get a refund?", "Yes, refunds are paid within five days of the return scan."),
-    ("Where is my invoice?", "Invoices are under Account, then Billing."),
-    ("The courier left my parcel outside.", "Please send us a photo and we will open a claim today."),
-    ("Do you deliver on Sundays?", "No, we deliver from Monday to Saturday."),
-    ("How heavy can a parcel be?", "A parcel can weigh up to thirty kilograms."),
-    ("My parcel arrived damaged.", "We are sorry: reply with a photo and we will replace it."),
-]
+# The first eight of the shared support chats: few enough for tiny to learn by heart in a few seconds.
+QUESTIONS_AND_ANSWERS = ALL_QUESTIONS_AND_ANSWERS[:8]
 
 
 def support_chats(count: int = 8) -> list[dict[str, Any]]:
