@@ -1,10 +1,11 @@
 """`python -m bench` (make bench): run every benchmark, then print all their figures in one table.
 
 The benchmarks: `bench.check_speed` (the Dataset studio's analysis against the cookbook's loop, whole
-processes) and `bench.app_speed` (cold start against `streamlit hello`, widget reruns, the calculator), in
-that order; each prints its own details as it goes. Timings are reported, never asserted: the 2-core machine is
-shared, so read a figure together with the load average printed under the table. The multi-user load test is
-separate (`make load-test`, `python -m bench.load_test`).
+processes), `bench.app_speed` (cold start against `streamlit hello`, widget reruns, the calculator) and
+`bench.lab_speed` (the Local lab's training against a plain TRL script, its time to the first step, page reruns
+while a job trains), in that order; each prints its own details as it goes. Timings are reported, never asserted:
+the 2-core machine is shared, so read a figure together with the load average printed under the table. The
+multi-user load test is separate (`make load-test`, `python -m bench.load_test`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import re
 import sys
 
-from bench import app_speed, check_speed
+from bench import app_speed, check_speed, lab_speed
 from bench.app_speed import Figure
 
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timed comparison (default 3)")
     parser.add_argument("--skip-big", action="store_true", help="leave out the ~80 MB studio rerun")
+    parser.add_argument("--skip-lab", action="store_true", help="leave out the Local lab's training (~6 min)")
     args = parser.parse_args(argv)
 
     figures: list[Figure] = []
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = (
         ("bench.check_speed", lambda: check_speed_figures(args.rounds)),
         ("bench.app_speed", lambda: app_speed.run(args.rounds, skip_big=args.skip_big)),
+        *((("bench.lab_speed", lab_speed.run),) if not args.skip_lab else ()),
     )
     for name, step in steps:
         print(f"== {name}", flush=True)
