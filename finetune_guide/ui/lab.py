@@ -87,7 +87,7 @@ def model_table() -> None:
             where = t("connect.local.source_download", mb=f"{entry.download_mb:,.0f}")
         rows.append(
             {
-                t("connect.local.col_model"): entry.label,
+                t("connect.local.col_model"): t("connect.local.tiny_label") if entry.id == TINY_ID else entry.label,
                 t("connect.local.col_where"): where,
                 t("connect.local.col_ram"): _figure(entry, "ram_gb", "{:.1f} GB"),
                 t("connect.local.col_speed"): _figure(entry, "cpu_seconds_per_1k_tokens", "{:.1f} s"),
