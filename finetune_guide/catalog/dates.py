@@ -28,7 +28,8 @@ class Availability:
         if self.state == "closed":
             parts = [f"{label}: no new fine-tuning jobs"]
         elif self.state == "existing_customers_only":
-            until = f", until {self.new_jobs_until.isoformat()}" if self.new_jobs_until else ""
+            bound = "until at least" if provider == "azure" else "until"
+            until = f", {bound} {self.new_jobs_until.isoformat()}" if self.new_jobs_until else ""
             parts = [f"{label}: existing customers only{until}"]
         else:
             until = f" (training until at least {self.new_jobs_until.isoformat()})" if self.new_jobs_until else ""
@@ -41,14 +42,17 @@ class Availability:
 
 
 def availability(catalog: Catalog, entry: ModelEntry, on: date) -> Availability:
-    """Availability of new training jobs on a given day."""
+    """Availability of new training jobs on a given day (no provider in the catalog still takes new customers)."""
     if entry.provider == "openai":
         return _openai_availability(catalog, entry, on)
     training = entry.training_retirement
     deployment = entry.deployment_retirement
     closed = training is not None and on >= training.value
+    # Microsoft's retirement schedule (ms.date 2026-07-07) keeps fine-tuning of every Azure OpenAI model in the
+    # catalog (the gpt-4o and gpt-4.1 families, o4-mini) for existing customers only; new subscriptions get gpt-5
+    # RFT by invitation and Foundry's open models, which the catalog does not price.
     return Availability(
-        "closed" if closed else "open",
+        "closed" if closed else "existing_customers_only",
         training.value if training else None,
         None,
         deployment.value if deployment else None,

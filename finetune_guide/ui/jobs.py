@@ -418,8 +418,11 @@ def review(current: ProviderSettings, request: JobRequest, report: datasets.Data
             )
             if price.figure is not None:
                 _source_caption(price.figure, flagged=price.flagged)
-            if found.availability.state != "open":
-                st.warning(t(f"jobs.review.availability_{found.availability.state}"), icon=":material/event_busy:")
+            state = found.availability.state
+            if state != "open":
+                # Azure's "existing customers only" has its own reason and way out; the other states read the same.
+                key = "azure_existing_customers_only" if current.kind == "azure" and state != "closed" else state
+                st.warning(t(f"jobs.review.availability_{key}"), icon=":material/event_busy:")
         digest = hashlib.sha256(repr((current.kind, request, cost_text)).encode()).hexdigest()[:12]
         confirmed = st.checkbox(t("jobs.review.confirm", cost=cost_text), key=f"jobs.confirm_{digest}")
     return confirmed and not issues

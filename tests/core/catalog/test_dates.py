@@ -25,8 +25,10 @@ def test_openai_models_past_their_base_model_retirement_take_no_new_jobs() -> No
     assert availability(BOOK, entry, date(2026, 10, 1)).state == "existing_customers_only"
 
 
-def test_azure_training_is_open_until_its_retirement_date() -> None:
+def test_azure_training_is_for_existing_customers_until_its_retirement_date() -> None:
+    # FACTS §0.1 item 6: Microsoft's schedule keeps these models' fine-tuning for existing customers only.
     entry = resolve_model(BOOK, "gpt-4o", "azure")
-    assert availability(BOOK, entry, NOV_2026).state == "open"
+    assert availability(BOOK, entry, NOV_2026).state == "existing_customers_only"
+    assert "until at least 2027-04-01" in availability(BOOK, entry, NOV_2026).summary("azure")
     assert availability(BOOK, entry, date(2027, 4, 1)).state == "closed"
     assert availability(BOOK, entry, NOV_2026).deployment_retirement == date(2027, 10, 1)
