@@ -18,6 +18,7 @@ import json
 import math
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -37,6 +38,7 @@ from finetune_guide.lab.recipe import (
 )
 from finetune_guide.lab.spec import LabMethod, TrainingSpec
 from finetune_guide.lab.tiny import ensure_tiny_model
+from tests.support import free_port
 
 BIN = Path(sys.executable).parent
 HOSTILE_NAMES = (
@@ -364,7 +366,9 @@ def _write_preferences(path: Path, count: int) -> Path:
     return path
 
 
-def _run(command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: list[str], folder: Path, *, extra_env: dict[str, str] | None = None, timeout_s: float = 600
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
@@ -374,8 +378,21 @@ def _run(command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
         # Its own caches, and no accelerate default config of the machine's.
         "HF_HOME": str(folder / "hf-home"),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(extra_env or {}),
     }
-    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False)
+    # A session of its own, so a run that hangs is ended whole (torchrun's ranks included), not left behind.
+    process = subprocess.Popen(
+        command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        raise AssertionError(
+            f"{command[0]} did not finish within {timeout_s:.0f} s:\n{out[-3000:]}{err[-6000:]}"
+        ) from None
+    done = subprocess.CompletedProcess(command, process.returncode, out, err)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
     return done
 
@@ -449,7 +466,15 @@ def test_two_cpu_ranks_split_the_data_so_each_takes_half_the_steps(tiny_model: P
     (launch,) = [c for c in launch_commands(spec, config_path=str(config)) if c.key == "cpu_ranks"]
     words = shlex.split(launch.command)
     assert words[:4] == ["torchrun", "--standalone", "--nproc_per_node", str(ranks)]
-    _run([str(BIN / words[0]), *words[1:]], tmp_path)
+    # The exported command as learners run it, with the ranks' rendezvous and gloo held to loopback on a port of
+    # this test's own: --standalone's default lookups once left both ranks waiting for each other in CI.
+    loopback = ["--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{free_port()}", "--nnodes", "1"]
+    _run(
+        [str(BIN / words[0]), *loopback, *words[2:]],
+        tmp_path,
+        extra_env={"GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1"},
+        timeout_s=300,
+    )
     single_process_steps = math.ceil(examples / batch_size)
     steps_per_rank = math.ceil(examples / ranks / batch_size)
     assert (single_process_steps, steps_per_rank) == (8, 4)
