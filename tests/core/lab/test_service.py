@@ -80,7 +80,9 @@ def trained(client: openai.OpenAI, training_file: str) -> Trained:
     seen: list[tuple[str, int | None]] = []
     while (now := client.fine_tuning.jobs.retrieve(first.id)).status in {"queued", "running"}:
         other = client.fine_tuning.jobs.retrieve(second.id)
-        if now.status == "running":
+        # Only a reading taken wholly while the first job ran counts: it may finish between the two retrieves.
+        still = client.fine_tuning.jobs.retrieve(first.id).status == "running"
+        if now.status == "running" and still:
             seen.append((other.status, other.model_extra["lab"]["queue_position"]))
         time.sleep(0.25)
     return Trained(wait_for_job(client, first.id), wait_for_job(client, second.id), seen)
