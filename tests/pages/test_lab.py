@@ -17,25 +17,22 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
 from streamlit.testing.v1 import AppTest
 
 from finetune_guide import i18n
 from finetune_guide import jobs as jobs_core
 from finetune_guide.lab import estimate, models, paths
 from finetune_guide.lab import jobs as lab_jobs
-from finetune_guide.lab.server import server
-from finetune_guide.lab.service import LabService
 from finetune_guide.lab.tiny import TINY_ID, tiny_model_folder
 from finetune_guide.ui import cache, state
 from finetune_guide.ui import lab as lab_ui
 from tests.pages.conftest import open_page
-from tests.support import TERMINAL, chat_rows, free_port, jsonl, wait_for
+from tests.support import TERMINAL, chat_rows, jsonl, wait_for
+from tests.support.lab import Served, served_lab
 
 STRINGS = {lang: i18n.load_strings(lang) for lang in ("en", "pl")}
 LANGS = pytest.mark.parametrize("lang", ["en", "pl"])
@@ -101,28 +98,11 @@ def app_lab() -> Iterator[None]:
     cache.lab_service.clear()
 
 
-@dataclass(frozen=True)
-class Served:
-    lab: LabService
-    url: str  # ends in /v1
-
-
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`finetune-guide lab serve` in a thread, with a lab folder of its own."""
-    lab = LabService(tmp_path_factory.mktemp("lab-server"), threads=1)
-    port = free_port()
-    running: uvicorn.Server = server(lab, "127.0.0.1", port)
-    thread = threading.Thread(target=running.run, name="lab-server", daemon=True)
-    thread.start()
-    wait_for(lambda: running.started, timeout=30, what="the lab server to start")
-    try:
-        yield Served(lab, f"http://127.0.0.1:{port}/v1")
-    finally:
-        running.should_exit = True
-        thread.join(timeout=15)
-        lab.close()
-    assert not thread.is_alive()
+    with served_lab(tmp_path_factory.mktemp("lab-server")) as found:
+        yield found
 
 
 # --- Connect ------------------------------------------------------------------------------------------------

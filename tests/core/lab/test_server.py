@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,38 +17,18 @@ from typing import Any
 import httpx2
 import openai
 import pytest
-import uvicorn
 
-from finetune_guide.lab.server import owner_of, server
-from finetune_guide.lab.service import PROVIDER_HEADER, LabService
+from finetune_guide.lab.server import owner_of
+from finetune_guide.lab.service import PROVIDER_HEADER
 from finetune_guide.providers import ProviderSettings, build_client
-from tests.support import chat_rows, free_port, jsonl, question, supervised, wait_for, wait_for_job
-
-
-@dataclass(frozen=True)
-class Served:
-    lab: LabService
-    url: str  # ends in /v1
-    port: int
+from tests.support import chat_rows, jsonl, question, supervised, wait_for_job
+from tests.support.lab import Served, served_lab
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    lab = LabService(tmp_path_factory.mktemp("lab-server"), threads=1)
-    port = free_port()
-    running: uvicorn.Server = server(lab, "127.0.0.1", port)
-    thread = threading.Thread(target=running.run, name="lab-server", daemon=True)
-    thread.start()
-    wait_for(lambda: running.started, timeout=30, what="the lab server to start")
-    try:
-        yield Served(lab, f"http://127.0.0.1:{port}/v1", port)
-    finally:
-        running.should_exit = True
-        thread.join(timeout=15)
-        for job in lab.store.jobs(statuses=("running",)):
-            lab.stop_now(job)
-        lab.close()
-    assert not thread.is_alive()
+    with served_lab(tmp_path_factory.mktemp("lab-server")) as found:
+        yield found
 
 
 def sdk(served: Served, key: str) -> openai.OpenAI:
